@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+#
+# relnode image: a static musl binary at /relnode in an otherwise empty image.
+#
+# Two uses (see examples/):
+#   1. as an init container (the ENTRYPOINT is /relnode, pass the subcommand as args):
+#        image: <registry>/relnode:<version>
+#        args: ["render", "--output", "/run/relnode/env.sh"]
+#   2. as a source of the binary for an application image:
+#        COPY --from=<registry>/relnode:<version> /relnode /usr/local/bin/relnode
+#
+# Build:  docker build -t relnode .
+# Multi-arch (amd64 -> x86_64-unknown-linux-musl, arm64 -> aarch64-unknown-linux-musl;
+# the builder runs on the target platform, emulated where needed):
+#         docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/relnode:<version> --push .
+# Needs BuildKit (the default builder since Docker 23) for the cache mounts.
+
+ARG RUST_VERSION=1.95
+
+FROM rust:${RUST_VERSION}-slim AS builder
+ARG TARGETARCH
+WORKDIR /src
+# The musl target is pure Rust + Rust's bundled musl: no musl-gcc needed as
+# long as no dependency compiles C.
+RUN set -eu; \
+    case "${TARGETARCH:-amd64}" in \
+      amd64) target=x86_64-unknown-linux-musl ;; \
+      arm64) target=aarch64-unknown-linux-musl ;; \
+      *) echo "unsupported TARGETARCH=${TARGETARCH}" >&2; exit 1 ;; \
+    esac; \
+    rustup target add "$target"; \
+    echo "$target" > /target
+COPY . .
+RUN --mount=type=cache,target=/usr/local/cargo/registry,sharing=locked \
+    --mount=type=cache,target=/src/target,sharing=locked \
+    set -eu; target=$(cat /target); \
+    cargo build --release --target "$target" --locked; \
+    install -D -m 0755 "target/$target/release/relnode" /out/relnode; \
+    /out/relnode --help >/dev/null
+
+FROM scratch
+COPY --from=builder /out/relnode /relnode
+# Any non-root uid works; 65532 is the conventional "nonroot" of distroless.
+USER 65532:65532
+ENTRYPOINT ["/relnode"]
+CMD ["--help"]
