@@ -40,9 +40,10 @@ RUN apt-get update \
 ENV LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8
 # The one line relnode needs (static binary: no libraries to bring along).
 COPY --from=relnode /relnode /usr/local/bin/relnode
-COPY --from=build --chown=nobody:nogroup /app/release /app
+COPY --from=build --chown=65534:65534 /app/release /app
 WORKDIR /app
-USER nobody
+# Numeric, so the kubelet can check runAsNonRoot (nobody:nogroup).
+USER 65534:65534
 # relnode computes RELEASE_DISTRIBUTION/RELEASE_NODE, writes them to
 # /run/relnode/env.sh (mount an emptyDir there) and execs the release (same PID).
 ENTRYPOINT ["/usr/local/bin/relnode", "exec", "--output", "/run/relnode/env.sh", "--"]
