@@ -1,0 +1,647 @@
+//! libcluster's naming rules, and Erlang's rules for what a node name may be.
+//!
+//! Pure: no I/O, no environment. Everything here takes plain values so the rules can be
+//! checked against libcluster's own examples in unit tests.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr};
+use std::str::FromStr;
+
+/// The libcluster strategy whose peers will dial this node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// `Cluster.Strategy.Kubernetes` (the API strategy).
+    Kubernetes,
+    /// `Cluster.Strategy.Kubernetes.DNS` (A records of a headless Service).
+    Dns,
+    /// `Cluster.Strategy.Kubernetes.DNSSRV` (SRV records of a StatefulSet's headless Service).
+    DnsSrv,
+}
+
+/// The `mode:` option of `Cluster.Strategy.Kubernetes` (the DNS strategies have one fixed mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Ip,
+    Dns,
+    Hostname,
+}
+
+/// A strategy and mode pair that libcluster actually has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    pub strategy: Strategy,
+    pub mode: Mode,
+}
+
+pub const STRATEGY_VALUES: &str = "kubernetes, dns, dnssrv";
+pub const MODE_VALUES: &str = "ip, dns, hostname";
+/// Every pair libcluster 3.5.0 has, in the words users will recognise.
+pub const SHAPES: &str = "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname";
+
+impl FromStr for Strategy {
+    type Err = ();
+    /// Accepts relnode's short names and libcluster's module names (`Cluster.Strategy.Kubernetes.DNS`).
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let s = s.strip_prefix("Elixir.").unwrap_or(s);
+        let s = s.strip_prefix("Cluster.Strategy.").unwrap_or(s);
+        match s.to_ascii_lowercase().as_str() {
+            "kubernetes" => Ok(Strategy::Kubernetes),
+            "dns" | "kubernetes.dns" => Ok(Strategy::Dns),
+            "dnssrv" | "kubernetes.dnssrv" => Ok(Strategy::DnsSrv),
+            _ => Err(()),
+        }
+    }
+}
+
+impl FromStr for Mode {
+    type Err = ();
+    /// Accepts `ip` and libcluster's atom spelling `:ip`.
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.strip_prefix(':').unwrap_or(s).to_ascii_lowercase().as_str() {
+            "ip" => Ok(Mode::Ip),
+            "dns" => Ok(Mode::Dns),
+            "hostname" => Ok(Mode::Hostname),
+            _ => Err(()),
+        }
+    }
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::Kubernetes => "kubernetes",
+            Strategy::Dns => "dns",
+            Strategy::DnsSrv => "dnssrv",
+        })
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Ip => "ip",
+            Mode::Dns => "dns",
+            Mode::Hostname => "hostname",
+        })
+    }
+}
+
+impl Strategy {
+    /// libcluster's default for the strategy (the DNS strategies have only one).
+    pub fn default_mode(self) -> Mode {
+        match self {
+            Strategy::Kubernetes | Strategy::Dns => Mode::Ip,
+            Strategy::DnsSrv => Mode::Hostname,
+        }
+    }
+
+    pub fn module(self) -> &'static str {
+        match self {
+            Strategy::Kubernetes => "Cluster.Strategy.Kubernetes",
+            Strategy::Dns => "Cluster.Strategy.Kubernetes.DNS",
+            Strategy::DnsSrv => "Cluster.Strategy.Kubernetes.DNSSRV",
+        }
+    }
+}
+
+impl Shape {
+    /// `None` when libcluster has no such pair.
+    pub fn new(strategy: Strategy, mode: Mode) -> Option<Shape> {
+        let exists = match strategy {
+            Strategy::Kubernetes => true,
+            Strategy::Dns => mode == Mode::Ip,
+            Strategy::DnsSrv => mode == Mode::Hostname,
+        };
+        exists.then_some(Shape { strategy, mode })
+    }
+
+    /// The host part is the pod IP itself.
+    pub fn uses_ip_literal(self) -> bool {
+        self.mode == Mode::Ip
+    }
+
+    pub fn needs_ip(self) -> bool {
+        matches!(self.mode, Mode::Ip | Mode::Dns)
+    }
+
+    pub fn needs_namespace(self) -> bool {
+        self.mode != Mode::Ip
+    }
+
+    pub fn needs_hostname(self) -> bool {
+        self.mode == Mode::Hostname
+    }
+
+    /// The API strategy appends `<cluster_name>.local`; DNSSRV uses the real cluster domain.
+    pub fn needs_cluster_name(self) -> bool {
+        self.strategy == Strategy::Kubernetes && self.mode != Mode::Ip
+    }
+
+    pub fn needs_cluster_domain(self) -> bool {
+        self.strategy == Strategy::DnsSrv
+    }
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.strategy {
+            Strategy::Kubernetes => write!(f, "{} mode: :{}", self.strategy.module(), self.mode),
+            _ => f.write_str(self.strategy.module()),
+        }
+    }
+}
+
+/// What a name is built from; only the parts the shape needs must be present.
+#[derive(Clone, Debug, Default)]
+pub struct Parts<'a> {
+    pub basename: &'a str,
+    pub ip: Option<IpAddr>,
+    pub hostname: Option<&'a str>,
+    pub service: Option<&'a str>,
+    pub namespace: Option<&'a str>,
+    /// For DNSSRV: the cluster domain, e.g. `cluster.local`.
+    pub cluster_domain: Option<&'a str>,
+    /// For the API strategy's `dns`/`hostname` modes: libcluster's `kubernetes_cluster_name`.
+    pub cluster_name: Option<&'a str>,
+}
+
+/// Why a name cannot be built. The caller knows which input each part came from and turns
+/// this into a message naming the flag and env var.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NameError {
+    /// A part the shape needs was not supplied.
+    Missing(Part),
+    /// A part was supplied but libcluster or Erlang cannot use it.
+    Invalid { part: Part, problem: String },
+    /// The assembled name breaks a rule of Erlang's (length, dot-less host).
+    Name { name: String, problem: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Basename,
+    Ip,
+    Hostname,
+    Service,
+    Namespace,
+    ClusterDomain,
+    ClusterName,
+}
+
+/// Erlang's limit for a whole node name (`net_kernel`), and DNS's for a host name.
+pub const MAX_NODE_NAME: usize = 255;
+pub const MAX_HOST: usize = 253;
+pub const MAX_LABEL: usize = 63;
+
+/// Builds the node name the peers of this pod will dial, exactly as libcluster 3.5.0 does.
+pub fn node_name(shape: Shape, parts: &Parts) -> Result<String, NameError> {
+    check_basename(parts.basename)?;
+    let host = host(shape, parts)?;
+    let name = format!("{}@{}", parts.basename, host);
+    check_name(&name, &host, parts.ip.is_some() && shape.uses_ip_literal())?;
+    Ok(name)
+}
+
+fn need(value: Option<&str>, part: Part) -> Result<&str, NameError> {
+    value.ok_or(NameError::Missing(part))
+}
+
+fn host(shape: Shape, parts: &Parts) -> Result<String, NameError> {
+    match (shape.strategy, shape.mode) {
+        // kubernetes.ex `:ip` and kubernetes_dns.ex: `:inet_parse.ntoa(ip)`, which prints IPv6
+        // compressed and lowercase exactly as Rust's Display does (RFC 5952).
+        (_, Mode::Ip) => Ok(parts.ip.ok_or(NameError::Missing(Part::Ip))?.to_string()),
+        (Strategy::Kubernetes, Mode::Dns) => {
+            let ip = match parts.ip.ok_or(NameError::Missing(Part::Ip))? {
+                IpAddr::V4(v4) => v4,
+                IpAddr::V6(_) => {
+                    return Err(NameError::Invalid {
+                        part: Part::Ip,
+                        problem: "is IPv6, and libcluster's mode :dns only replaces dots, so it \
+                                  would dial a name with colons that no DNS server has; use mode ip \
+                                  (app@<ipv6>) or, with a StatefulSet, mode hostname or the dnssrv \
+                                  strategy"
+                            .into(),
+                    });
+                }
+            };
+            let namespace = label(need(parts.namespace, Part::Namespace)?, Part::Namespace)?;
+            let suffix = cluster_name_suffix(need(parts.cluster_name, Part::ClusterName)?)?;
+            Ok(format!("{}.{namespace}.pod.{suffix}", dashed_ipv4(ip)))
+        }
+        (_, Mode::Hostname) => {
+            let hostname = label(need(parts.hostname, Part::Hostname)?, Part::Hostname)?;
+            let service = label(need(parts.service, Part::Service)?, Part::Service)?;
+            let namespace = label(need(parts.namespace, Part::Namespace)?, Part::Namespace)?;
+            let zone = if shape.strategy == Strategy::Kubernetes {
+                cluster_name_suffix(need(parts.cluster_name, Part::ClusterName)?)?
+            } else {
+                domain(need(parts.cluster_domain, Part::ClusterDomain)?, Part::ClusterDomain)?
+                    .to_owned()
+            };
+            Ok(format!("{hostname}.{service}.{namespace}.svc.{zone}"))
+        }
+        // Shape::new admits no other pair.
+        (_, Mode::Dns) => Err(NameError::Missing(Part::Ip)),
+    }
+}
+
+/// `10.42.1.49` → `10-42-1-49`: the pod A record label (every dot, and only dots).
+pub fn dashed_ipv4(ip: Ipv4Addr) -> String {
+    ip.to_string().replace('.', "-")
+}
+
+/// libcluster writes `<cluster_name>.local` literally.
+fn cluster_name_suffix(cluster_name: &str) -> Result<String, NameError> {
+    let name = domain(cluster_name, Part::ClusterName)?;
+    Ok(format!("{name}.local"))
+}
+
+/// The cluster name libcluster must be configured with so that `<name>.local` is the cluster
+/// domain; `None` when the domain does not end in `.local`.
+pub fn cluster_name_for_domain(domain: &str) -> Option<&str> {
+    domain.strip_suffix(".local").filter(|name| !name.is_empty())
+}
+
+/// Drops one trailing root dot (`cluster.local.`, libcluster's DNSSRV default).
+pub fn strip_root_dot(domain: &str) -> &str {
+    domain.strip_suffix('.').unwrap_or(domain)
+}
+
+fn check_basename(basename: &str) -> Result<(), NameError> {
+    if basename.is_empty() {
+        return Err(NameError::Missing(Part::Basename));
+    }
+    if let Some(bad) = basename
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(NameError::Invalid {
+            part: Part::Basename,
+            problem: format!(
+                "contains {bad:?}; Erlang allows only letters, digits, '_' and '-' before the '@'"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A DNS-1123 label, as Kubernetes requires of namespaces, Services and pod hostnames.
+pub fn label(value: &str, part: Part) -> Result<&str, NameError> {
+    label_problem(value)
+        .map(|problem| Err(NameError::Invalid { part, problem }))
+        .unwrap_or(Ok(value))
+}
+
+fn label_problem(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return Some("is empty".into());
+    }
+    if value.len() > MAX_LABEL {
+        return Some(format!(
+            "is {} characters long; a DNS label has at most {MAX_LABEL}",
+            value.len()
+        ));
+    }
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "contains {bad:?}; a DNS-1123 label has only lowercase letters, digits and '-'"
+        ));
+    }
+    if value.starts_with('-') || value.ends_with('-') {
+        return Some("starts or ends with '-'; a DNS-1123 label may not".into());
+    }
+    None
+}
+
+/// A DNS-1123 subdomain without a trailing dot (callers strip one root dot first).
+pub fn domain(value: &str, part: Part) -> Result<&str, NameError> {
+    let invalid = |problem: String| Err(NameError::Invalid { part, problem });
+    if value.ends_with('.') {
+        return invalid("ends with a dot; write it without the trailing root dot".into());
+    }
+    if value.len() > MAX_HOST {
+        return invalid(format!(
+            "is {} characters long; a DNS name has at most {MAX_HOST}",
+            value.len()
+        ));
+    }
+    for piece in value.split('.') {
+        if let Some(problem) = label_problem(piece) {
+            let which = if piece.is_empty() {
+                "has an empty label (two dots in a row, or a leading dot)".to_owned()
+            } else {
+                format!("has a label {piece:?} that {problem}")
+            };
+            return invalid(which);
+        }
+    }
+    Ok(value)
+}
+
+/// Erlang's own rules for a long (`-name`) node name.
+fn check_name(name: &str, host: &str, host_is_ip: bool) -> Result<(), NameError> {
+    let problem = if name.len() > MAX_NODE_NAME {
+        Some(format!(
+            "is {} characters long; Erlang refuses node names over {MAX_NODE_NAME}",
+            name.len()
+        ))
+    } else if !host_is_ip && host.len() > MAX_HOST {
+        Some(format!(
+            "has a host part of {} characters; DNS allows at most {MAX_HOST}",
+            host.len()
+        ))
+    } else if host.ends_with('.') {
+        Some("ends with a dot, which the dialled name never has".into())
+    } else if !host_is_ip && !host.contains('.') {
+        Some("has a host without a dot; Erlang long names (-name) refuse it unless it is an IP address".into())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(NameError::Name {
+            name: name.to_owned(),
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(strategy: Strategy, mode: Mode) -> Shape {
+        Shape::new(strategy, mode).expect("libcluster has this pair")
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().expect("test IP"))
+    }
+
+    /// The seed article's and libcluster's documented examples, one per shape.
+    #[test]
+    fn names_match_libcluster_examples() {
+        let cases: &[(Shape, Parts, &str)] = &[
+            (
+                shape(Strategy::Kubernetes, Mode::Ip),
+                Parts { basename: "myapp", ip: ip("10.42.1.49"), ..Parts::default() },
+                "myapp@10.42.1.49",
+            ),
+            (
+                shape(Strategy::Kubernetes, Mode::Dns),
+                Parts {
+                    basename: "app",
+                    ip: ip("10.42.2.46"),
+                    namespace: Some("default"),
+                    cluster_name: Some("cluster"),
+                    ..Parts::default()
+                },
+                "app@10-42-2-46.default.pod.cluster.local",
+            ),
+            (
+                shape(Strategy::Kubernetes, Mode::Hostname),
+                Parts {
+                    basename: "myapp",
+                    hostname: Some("both-0"),
+                    service: Some("both"),
+                    namespace: Some("default"),
+                    cluster_name: Some("cluster"),
+                    ..Parts::default()
+                },
+                "myapp@both-0.both.default.svc.cluster.local",
+            ),
+            (
+                shape(Strategy::Dns, Mode::Ip),
+                Parts { basename: "myapp", ip: ip("10.42.1.61"), ..Parts::default() },
+                "myapp@10.42.1.61",
+            ),
+            (
+                shape(Strategy::DnsSrv, Mode::Hostname),
+                Parts {
+                    basename: "myapp",
+                    hostname: Some("both-1"),
+                    service: Some("both"),
+                    namespace: Some("default"),
+                    cluster_domain: Some("cluster.local"),
+                    ..Parts::default()
+                },
+                "myapp@both-1.both.default.svc.cluster.local",
+            ),
+            // libcluster's own test suite (test/kubernetes_test.exs, "works with pods" and
+            // "works with pods and dns").
+            (
+                shape(Strategy::Kubernetes, Mode::Ip),
+                Parts { basename: "test_basename", ip: ip("10.48.33.136"), ..Parts::default() },
+                "test_basename@10.48.33.136",
+            ),
+            (
+                shape(Strategy::Kubernetes, Mode::Dns),
+                Parts {
+                    basename: "test_basename",
+                    ip: ip("10.48.33.136"),
+                    namespace: Some("airatel-service-localization"),
+                    cluster_name: Some("cluster"),
+                    ..Parts::default()
+                },
+                "test_basename@10-48-33-136.airatel-service-localization.pod.cluster.local",
+            ),
+            // IPv6 in ip mode: the compressed form :inet.ntoa prints.
+            (
+                shape(Strategy::Kubernetes, Mode::Ip),
+                Parts { basename: "app", ip: ip("FD00:0:0:0:0:0:0:A"), ..Parts::default() },
+                "app@fd00::a",
+            ),
+            // A non-default cluster domain.
+            (
+                shape(Strategy::DnsSrv, Mode::Hostname),
+                Parts {
+                    basename: "app",
+                    hostname: Some("web-2"),
+                    service: Some("web"),
+                    namespace: Some("prod"),
+                    cluster_domain: Some("k8s.example.org"),
+                    ..Parts::default()
+                },
+                "app@web-2.web.prod.svc.k8s.example.org",
+            ),
+        ];
+        for (shape, parts, want) in cases {
+            assert_eq!(node_name(*shape, parts).as_deref(), Ok(*want), "{shape}");
+        }
+    }
+
+    #[test]
+    fn only_libclusters_pairs_exist() {
+        use Strategy::{DnsSrv, Kubernetes};
+        use Mode::{Hostname, Ip};
+        for (strategy, mode, exists) in [
+            (Kubernetes, Ip, true),
+            (Kubernetes, Mode::Dns, true),
+            (Kubernetes, Hostname, true),
+            (Strategy::Dns, Ip, true),
+            (Strategy::Dns, Mode::Dns, false),
+            (Strategy::Dns, Hostname, false),
+            (DnsSrv, Hostname, true),
+            (DnsSrv, Ip, false),
+            (DnsSrv, Mode::Dns, false),
+        ] {
+            assert_eq!(Shape::new(strategy, mode).is_some(), exists, "{strategy} {mode}");
+            assert!(Shape::new(strategy, strategy.default_mode()).is_some());
+        }
+    }
+
+    #[test]
+    fn strategy_accepts_libcluster_module_names() {
+        for (text, want) in [
+            ("kubernetes", Strategy::Kubernetes),
+            ("Cluster.Strategy.Kubernetes", Strategy::Kubernetes),
+            ("Elixir.Cluster.Strategy.Kubernetes.DNS", Strategy::Dns),
+            ("Kubernetes.DNSSRV", Strategy::DnsSrv),
+            ("DNSSRV", Strategy::DnsSrv),
+        ] {
+            assert_eq!(text.parse::<Strategy>(), Ok(want), "{text}");
+        }
+        assert!("dnspoll".parse::<Strategy>().is_err());
+        assert_eq!(":hostname".parse::<Mode>(), Ok(Mode::Hostname));
+        assert!("fqdn".parse::<Mode>().is_err());
+    }
+
+    /// The seed's `sed 's/./-/g'` bug: every character, not every dot, became a dash.
+    #[test]
+    fn dashing_replaces_only_dots() {
+        assert_eq!(dashed_ipv4(Ipv4Addr::new(10, 42, 2, 46)), "10-42-2-46");
+        assert_ne!(dashed_ipv4(Ipv4Addr::new(10, 42, 2, 46)), "----------");
+    }
+
+    /// Property: for any IPv4 address, the dashed label has the four decimal octets in order,
+    /// separated by single dashes, and nothing else.
+    #[test]
+    fn any_ipv4_dashes_correctly() {
+        // A full-period LCG walks a spread of the 2^32 space deterministically.
+        let mut x: u32 = 0x9e37_79b9;
+        for _ in 0..200_000 {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let ip = Ipv4Addr::from(x);
+            let dashed = dashed_ipv4(ip);
+            let octets: Vec<u8> = dashed
+                .split('-')
+                .map(|o| o.parse().expect("decimal octet"))
+                .collect();
+            assert_eq!(octets, ip.octets(), "{ip} -> {dashed}");
+            assert!(!dashed.contains('.'));
+            assert!(label_problem(&dashed).is_none(), "{dashed} is a DNS label");
+        }
+        for edge in [Ipv4Addr::new(0, 0, 0, 0), Ipv4Addr::new(255, 255, 255, 255)] {
+            assert_eq!(dashed_ipv4(edge).split('-').count(), 4);
+        }
+    }
+
+    #[test]
+    fn ipv6_is_refused_in_dns_mode() {
+        let parts = Parts {
+            basename: "app",
+            ip: ip("fd00::1"),
+            namespace: Some("default"),
+            cluster_name: Some("cluster"),
+            ..Parts::default()
+        };
+        let err = node_name(shape(Strategy::Kubernetes, Mode::Dns), &parts).unwrap_err();
+        assert!(matches!(err, NameError::Invalid { part: Part::Ip, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn bad_parts_are_refused() {
+        let good = Parts {
+            basename: "app",
+            hostname: Some("web-0"),
+            service: Some("web"),
+            namespace: Some("default"),
+            cluster_domain: Some("cluster.local"),
+            ..Parts::default()
+        };
+        let srv = shape(Strategy::DnsSrv, Mode::Hostname);
+        assert!(node_name(srv, &good).is_ok());
+        let long = "a".repeat(64);
+        let cases: Vec<(Parts, Part)> = vec![
+            (Parts { basename: "my.app", ..good.clone() }, Part::Basename),
+            (Parts { basename: "my app", ..good.clone() }, Part::Basename),
+            (Parts { hostname: Some("Web-0"), ..good.clone() }, Part::Hostname),
+            (Parts { hostname: Some(&long), ..good.clone() }, Part::Hostname),
+            (Parts { service: Some("-web"), ..good.clone() }, Part::Service),
+            (Parts { namespace: Some("de_fault"), ..good.clone() }, Part::Namespace),
+            (Parts { cluster_domain: Some("cluster..local"), ..good.clone() }, Part::ClusterDomain),
+            (Parts { cluster_domain: Some("cluster.local."), ..good.clone() }, Part::ClusterDomain),
+        ];
+        for (parts, part) in cases {
+            match node_name(srv, &parts) {
+                Err(NameError::Invalid { part: got, .. }) => assert_eq!(got, part),
+                other => panic!("{parts:?}: expected {part:?} refused, got {other:?}"),
+            }
+        }
+        let missing = Parts { service: None, ..good.clone() };
+        assert_eq!(node_name(srv, &missing), Err(NameError::Missing(Part::Service)));
+    }
+
+    /// libcluster's tests also use `kubernetes_cluster_name: "my_cluster"` and
+    /// `kubernetes_service_name: "my_service"`. Erlang would accept those names, but no
+    /// Kubernetes cluster domain or Service can contain '_', so the name could never be dialled:
+    /// relnode refuses them rather than boot a node nobody reaches.
+    #[test]
+    fn underscored_cluster_and_service_names_are_refused() {
+        let parts = Parts {
+            basename: "test_basename",
+            ip: ip("10.48.33.136"),
+            namespace: Some("airatel-service-localization"),
+            cluster_name: Some("my_cluster"),
+            ..Parts::default()
+        };
+        let err = node_name(shape(Strategy::Kubernetes, Mode::Dns), &parts).unwrap_err();
+        assert!(matches!(err, NameError::Invalid { part: Part::ClusterName, .. }), "{err:?}");
+        let parts = Parts {
+            basename: "test_basename",
+            hostname: Some("my-hostname-0"),
+            service: Some("my_service"),
+            namespace: Some("airatel-service-localization"),
+            cluster_name: Some("cluster"),
+            ..Parts::default()
+        };
+        let err = node_name(shape(Strategy::Kubernetes, Mode::Hostname), &parts).unwrap_err();
+        assert!(matches!(err, NameError::Invalid { part: Part::Service, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn whole_name_limits_hold() {
+        // Four 63-character labels make a host of 255 > 253.
+        let l = "a".repeat(63);
+        let domain = format!("{l}.{l}");
+        let parts = Parts {
+            basename: "app",
+            hostname: Some(&l),
+            service: Some(&l),
+            namespace: Some("ns"),
+            cluster_domain: Some(&domain),
+            ..Parts::default()
+        };
+        let err = node_name(shape(Strategy::DnsSrv, Mode::Hostname), &parts).unwrap_err();
+        assert!(matches!(err, NameError::Name { .. }), "{err:?}");
+        // A 250-character basename makes the whole name exceed 255.
+        let base = "b".repeat(250);
+        let parts = Parts { basename: &base, ip: ip("10.0.0.1"), ..Parts::default() };
+        let err = node_name(shape(Strategy::Kubernetes, Mode::Ip), &parts).unwrap_err();
+        assert!(matches!(err, NameError::Name { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn cluster_name_comes_from_a_local_domain() {
+        assert_eq!(cluster_name_for_domain("cluster.local"), Some("cluster"));
+        assert_eq!(cluster_name_for_domain("k8s.local"), Some("k8s"));
+        assert_eq!(cluster_name_for_domain("local"), None);
+        assert_eq!(cluster_name_for_domain("cluster.example"), None);
+        assert_eq!(strip_root_dot("cluster.local."), "cluster.local");
+        assert_eq!(strip_root_dot("cluster.local"), "cluster.local");
+    }
+}
