@@ -171,7 +171,7 @@ impl Facts {
                     Part::Ip => (
                         &POD_IP,
                         self.ip.as_ref().map(|i| Sourced::new(i.value.to_string(), i.source.clone())),
-                        "see the modes in relnode --help",
+                        "use mode ip (the name is then app@<ipv6>), or for a StatefulSet mode hostname or the dnssrv strategy",
                     ),
                     Part::ClusterName => (
                         &CLUSTER_NAME,

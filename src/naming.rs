@@ -214,14 +214,14 @@ fn host(shape: Shape, parts: &Parts) -> Result<String, NameError> {
         (Strategy::Kubernetes, Mode::Dns) => {
             let ip = match parts.ip.ok_or(NameError::Missing(Part::Ip))? {
                 IpAddr::V4(v4) => v4,
-                IpAddr::V6(_) => {
+                IpAddr::V6(v6) => {
                     return Err(NameError::Invalid {
                         part: Part::Ip,
-                        problem: "is IPv6, and libcluster's mode :dns only replaces dots, so it \
-                                  would dial a name with colons that no DNS server has; use mode ip \
-                                  (app@<ipv6>) or, with a StatefulSet, mode hostname or the dnssrv \
-                                  strategy"
-                            .into(),
+                        problem: format!(
+                            "is IPv6; libcluster's mode :dns replaces only dots, so it would dial \
+                             {}@{v6}.<ns>.pod..., a name no DNS server has",
+                            parts.basename
+                        ),
                     });
                 }
             };

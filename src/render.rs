@@ -118,7 +118,13 @@ pub fn render(facts: &Facts, release: &Release, template: Option<&Path>) -> anyh
         .add_raw_template(&name, &source)
         .and_then(|()| tera.render(&name, &context(facts, release)));
     match (checked, template) {
-        (Ok(text), _) => Ok(text),
+        // Tera drops a template's final newline; a file should end as its template does.
+        (Ok(mut text), _) => {
+            if source.ends_with('\n') && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            Ok(text)
+        }
         (Err(e), Some(path)) => Err(template_error(path, format!("does not render: {}", tera_message(&e))).into()),
         (Err(e), None) => Err(anyhow::anyhow!("the built-in template does not render: {}", tera_message(&e))),
     }
