@@ -10,7 +10,10 @@ fn main() {
         .ok()
         .filter(|out| out.status.success())
         .and_then(|out| String::from_utf8(out.stdout).ok());
-    if let Some(describe) = describe.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()) {
+    if let Some(describe) = describe
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty())
+    {
         let version = env!("CARGO_PKG_VERSION");
         println!("cargo:rustc-env=RELNODE_GIT_DESCRIBE={version} ({describe})");
     }

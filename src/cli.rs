@@ -17,7 +17,8 @@ pub const VERSION: &str = match option_env!("RELNODE_GIT_DESCRIBE") {
     None => env!("CARGO_PKG_VERSION"),
 };
 
-const ABOUT: &str = "Gives an Erlang/Elixir release the exact node name libcluster will dial in Kubernetes";
+const ABOUT: &str =
+    "Gives an Erlang/Elixir release the exact node name libcluster will dial in Kubernetes";
 
 const LONG_ABOUT: &str = "\
 Gives an Erlang/Elixir release the exact node name libcluster will dial in Kubernetes.
@@ -167,7 +168,7 @@ impl InputArgs {
 
 /// What `main` does: run relnode, or print something generated from this definition.
 pub enum Parsed {
-    Run(Options),
+    Run(Box<Options>),
     Completions(clap_complete::Shell),
     Man,
 }
@@ -182,21 +183,45 @@ pub fn parse() -> Parsed {
             };
             (Command::Env { format }, inputs.into_inputs(None))
         }
-        CliCommand::Render { output, template, inputs } => {
-            (Command::Render { output, template }, inputs.into_inputs(None))
-        }
-        CliCommand::Exec { output, inputs, command } => {
+        CliCommand::Render {
+            output,
+            template,
+            inputs,
+        } => (
+            Command::Render { output, template },
+            inputs.into_inputs(None),
+        ),
+        CliCommand::Exec {
+            output,
+            inputs,
+            command,
+        } => {
             let wrapped = command.first().cloned();
-            (Command::Exec { output, argv: command }, inputs.into_inputs(wrapped))
+            (
+                Command::Exec {
+                    output,
+                    argv: command,
+                },
+                inputs.into_inputs(wrapped),
+            )
         }
         CliCommand::Completions { shell } => return Parsed::Completions(shell),
         CliCommand::Man => return Parsed::Man,
     };
-    Parsed::Run(Options { command, inputs, explain })
+    Parsed::Run(Box::new(Options {
+        command,
+        inputs,
+        explain,
+    }))
 }
 
 pub fn print_completions(shell: clap_complete::Shell) {
-    clap_complete::generate(shell, &mut Cli::command(), "relnode", &mut std::io::stdout());
+    clap_complete::generate(
+        shell,
+        &mut Cli::command(),
+        "relnode",
+        &mut std::io::stdout(),
+    );
 }
 
 pub fn print_man() -> std::io::Result<()> {
@@ -226,7 +251,11 @@ mod tests {
                 .take(3)
                 .collect::<String>();
             let expected = format!("[env: {}]", input.env.join(", "));
-            assert!(line.contains(&expected), "{} help lacks {expected}: {line}", input.flag);
+            assert!(
+                line.contains(&expected),
+                "{} help lacks {expected}: {line}",
+                input.flag
+            );
         }
     }
 }

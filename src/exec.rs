@@ -16,6 +16,12 @@ pub fn exec(argv: &[OsString], vars: &[(&str, String)]) -> ExecError {
         };
     };
     // std searches PATH like execvp and restores SIGPIPE's default disposition for the child.
-    let source = Command::new(program).args(args).envs(vars.iter().map(|(k, v)| (k, v))).exec();
-    ExecError { program: program.clone(), source }
+    let source = Command::new(program)
+        .args(args)
+        .envs(vars.iter().map(|(k, v)| (k, v)))
+        .exec();
+    ExecError {
+        program: program.clone(),
+        source,
+    }
 }

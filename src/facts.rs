@@ -202,10 +202,17 @@ impl Facts {
 
     /// Each fact, its value and where it came from, for `--explain`.
     pub fn explain(&self) -> Vec<(&'static str, String, String)> {
-        fn row<T: fmt::Display>(what: &'static str, s: &Sourced<T>) -> (&'static str, String, String) {
+        fn row<T: fmt::Display>(
+            what: &'static str,
+            s: &Sourced<T>,
+        ) -> (&'static str, String, String) {
             (what, s.value.to_string(), s.source.to_string())
         }
-        let mut rows = vec![row("strategy", &self.strategy), row("mode", &self.mode), row("basename", &self.basename)];
+        let mut rows = vec![
+            row("strategy", &self.strategy),
+            row("mode", &self.mode),
+            row("basename", &self.basename),
+        ];
         if let Some(ip) = &self.ip {
             rows.push(row("pod ip", ip));
         }
@@ -216,9 +223,17 @@ impl Facts {
             ("hostname", &self.hostname),
             ("service", &self.service),
         ];
-        rows.extend(optional.into_iter().filter_map(|(what, s)| s.as_ref().map(|s| row(what, s))));
+        rows.extend(
+            optional
+                .into_iter()
+                .filter_map(|(what, s)| s.as_ref().map(|s| row(what, s))),
+        );
         if let Some(cookie) = &self.cookie {
-            rows.push(("cookie", format!("<{} bytes, hidden>", cookie.value.0.len()), cookie.source.to_string()));
+            rows.push((
+                "cookie",
+                format!("<{} bytes, hidden>", cookie.value.0.len()),
+                cookie.source.to_string(),
+            ));
         }
         rows
     }
@@ -226,7 +241,12 @@ impl Facts {
 
 /// Looks up every fact the chosen shape needs.
 pub fn gather(inputs: &Inputs, env: &dyn Env) -> Result<Facts> {
-    Gatherer { inputs, env, resolv: None }.gather()
+    Gatherer {
+        inputs,
+        env,
+        resolv: None,
+    }
+    .gather()
 }
 
 struct Gatherer<'a> {
@@ -254,9 +274,12 @@ impl Gatherer<'_> {
         let mode = match self.given(inputs.mode.as_deref(), &MODE)? {
             Some(m) => Sourced::new(
                 m.value.parse().map_err(|()| {
-                    invalid(&MODE, &m, "is not a libcluster mode", &format!(
-                        "use one of {}", naming::MODE_VALUES
-                    ))
+                    invalid(
+                        &MODE,
+                        &m,
+                        "is not a libcluster mode",
+                        &format!("use one of {}", naming::MODE_VALUES),
+                    )
                 })?,
                 m.source,
             ),
@@ -274,7 +297,11 @@ impl Gatherer<'_> {
 
         let basename = self.basename()?;
         let (ip, ipv6) = self.ip(shape)?;
-        let namespace = if shape.needs_namespace() { Some(self.namespace()?) } else { None };
+        let namespace = if shape.needs_namespace() {
+            Some(self.namespace()?)
+        } else {
+            None
+        };
         let ns = namespace.as_ref().map(|n| n.value.as_str());
         let mut warnings = Vec::new();
         let cluster_name_given = if shape.needs_cluster_name() {
@@ -294,7 +321,9 @@ impl Gatherer<'_> {
             (false, _) => None,
             (true, Some(given)) => Some(given),
             (true, None) => {
-                let domain = cluster_domain.as_ref().expect("looked up above when no name was given");
+                let domain = cluster_domain
+                    .as_ref()
+                    .expect("looked up above when no name was given");
                 Some(cluster_name_from_domain(domain)?)
             }
         };
@@ -331,10 +360,16 @@ impl Gatherer<'_> {
                     subject: input.subject(),
                     found: Some(format!("{} ''", input.flag)),
                     problem: "is empty".into(),
-                    fix: format!("give {} a value, or leave it out to use {}", input.flag, input.env[0]),
+                    fix: format!(
+                        "give {} a value, or leave it out to use {}",
+                        input.flag, input.env[0]
+                    ),
                 });
             }
-            return Ok(Some(Sourced::new(value.to_owned(), Source::Flag(input.flag))));
+            return Ok(Some(Sourced::new(
+                value.to_owned(),
+                Source::Flag(input.flag),
+            )));
         }
         Ok(input.env.iter().find_map(|var| {
             self.env
@@ -354,7 +389,12 @@ impl Gatherer<'_> {
     fn basename(&self) -> Result<Sourced<String>> {
         let found = match self.given(self.inputs.basename.as_deref(), &BASENAME)? {
             Some(given) => given,
-            None => match self.inputs.wrapped_command.as_deref().and_then(release_script_name) {
+            None => match self
+                .inputs
+                .wrapped_command
+                .as_deref()
+                .and_then(release_script_name)
+            {
                 Some((name, script)) => Sourced::new(name, Source::ReleaseScript(script)),
                 None => {
                     return Err(InputError {
@@ -368,7 +408,11 @@ impl Gatherer<'_> {
         };
         match naming::node_name(
             Shape::new(Strategy::Kubernetes, Mode::Ip).expect("a libcluster pair"),
-            &naming::Parts { basename: &found.value, ip: Some([127, 0, 0, 1].into()), ..Default::default() },
+            &naming::Parts {
+                basename: &found.value,
+                ip: Some([127, 0, 0, 1].into()),
+                ..Default::default()
+            },
         ) {
             Err(NameError::Invalid { problem, .. }) => Err(invalid(
                 &BASENAME,
@@ -391,7 +435,10 @@ impl Gatherer<'_> {
             Some(s) => {
                 let mut ips = Vec::new();
                 for item in s.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-                    ips.push(Sourced::new(parse_ip(&POD_IPS, &s, item)?, s.source.clone()));
+                    ips.push(Sourced::new(
+                        parse_ip(&POD_IPS, &s, item)?,
+                        s.source.clone(),
+                    ));
                 }
                 ips
             }
@@ -402,7 +449,12 @@ impl Gatherer<'_> {
                 "ipv4" | "4" => Some(false),
                 "ipv6" | "6" => Some(true),
                 _ => {
-                    return Err(invalid(&IP_FAMILY, &s, "is not an IP family", "use ipv4 or ipv6"));
+                    return Err(invalid(
+                        &IP_FAMILY,
+                        &s,
+                        "is not an IP family",
+                        "use ipv4 or ipv6",
+                    ));
                 }
             },
             None => None,
@@ -410,9 +462,16 @@ impl Gatherer<'_> {
         let chosen = match family {
             None => primary.or_else(|| list.into_iter().next()),
             Some(want_v6) => {
-                let candidates: Vec<_> = if list.is_empty() { primary.into_iter().collect() } else { list };
+                let candidates: Vec<_> = if list.is_empty() {
+                    primary.into_iter().collect()
+                } else {
+                    list
+                };
                 let all: Vec<String> = candidates.iter().map(|c| c.value.to_string()).collect();
-                match candidates.into_iter().find(|c| c.value.is_ipv6() == want_v6) {
+                match candidates
+                    .into_iter()
+                    .find(|c| c.value.is_ipv6() == want_v6)
+                {
                     Some(found) => Some(found),
                     None if all.is_empty() && !shape.needs_ip() => None,
                     None => {
@@ -420,10 +479,10 @@ impl Gatherer<'_> {
                         return Err(InputError {
                             subject: format!("{} and {}", POD_IPS.subject(), IP_FAMILY.subject()),
                             found: Some(format!("the pod's IPs [{}]", all.join(", "))),
-                            problem: format!("hold no {fam} address, but the IP family asks for {fam}"),
-                            fix: format!(
-                                "set MY_POD_IPS from the downward API (fieldRef status.podIPs) on a dual-stack pod, or drop --ip-family/RELNODE_IP_FAMILY to use the primary IP"
+                            problem: format!(
+                                "hold no {fam} address, but the IP family asks for {fam}"
                             ),
+                            fix: "set MY_POD_IPS from the downward API (fieldRef status.podIPs) on a dual-stack pod, or drop --ip-family/RELNODE_IP_FAMILY to use the primary IP".into(),
                         });
                     }
                 }
@@ -458,7 +517,11 @@ impl Gatherer<'_> {
                 fix: "add the env var MY_POD_NAMESPACE from the downward API (valueFrom.fieldRef.fieldPath: metadata.namespace), or pass --namespace".into(),
             });
         };
-        check_label(&NAMESPACE, &found, "use the pod's namespace as Kubernetes spells it, e.g. default")?;
+        check_label(
+            &NAMESPACE,
+            &found,
+            "use the pod's namespace as Kubernetes spells it, e.g. default",
+        )?;
         Ok(found)
     }
 
@@ -477,11 +540,19 @@ impl Gatherer<'_> {
     }
 
     fn sa_dir(&self) -> Result<Sourced<PathBuf>> {
-        self.path(self.inputs.service_account_dir.as_deref(), &SERVICE_ACCOUNT_DIR, DEFAULT_SERVICE_ACCOUNT_DIR)
+        self.path(
+            self.inputs.service_account_dir.as_deref(),
+            &SERVICE_ACCOUNT_DIR,
+            DEFAULT_SERVICE_ACCOUNT_DIR,
+        )
     }
 
     fn resolv_path(&self) -> Result<Sourced<PathBuf>> {
-        self.path(self.inputs.resolv_conf.as_deref(), &RESOLV_CONF, DEFAULT_RESOLV_CONF)
+        self.path(
+            self.inputs.resolv_conf.as_deref(),
+            &RESOLV_CONF,
+            DEFAULT_RESOLV_CONF,
+        )
     }
 
     /// The last `search` line of resolv.conf (the one the resolver uses); empty when the file
@@ -495,9 +566,16 @@ impl Gatherer<'_> {
                 Err(e) => {
                     return Err(InputError {
                         subject: RESOLV_CONF.subject(),
-                        found: Some(format!("{:?} (from {})", path.value.display().to_string(), path.source)),
+                        found: Some(format!(
+                            "{:?} (from {})",
+                            path.value.display().to_string(),
+                            path.source
+                        )),
                         problem: format!("cannot be read: {e}"),
-                        fix: format!("point {} at the pod's resolv.conf, or leave it unset for {DEFAULT_RESOLV_CONF}", RESOLV_CONF.set_hint()),
+                        fix: format!(
+                            "point {} at the pod's resolv.conf, or leave it unset for {DEFAULT_RESOLV_CONF}",
+                            RESOLV_CONF.set_hint()
+                        ),
                     });
                 }
             };
@@ -507,13 +585,19 @@ impl Gatherer<'_> {
         Ok((path, search))
     }
 
-    fn cluster_domain(&mut self, namespace: Option<&str>, warnings: &mut Vec<String>) -> Result<Sourced<String>> {
+    fn cluster_domain(
+        &mut self,
+        namespace: Option<&str>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Sourced<String>> {
         let found = match self.given(self.inputs.cluster_domain.as_deref(), &CLUSTER_DOMAIN)? {
             Some(given) => given,
             None => {
                 let (path, search) = self.resolv_search()?;
                 match cluster_search_entry(search, namespace) {
-                    Some((_, domain)) => Sourced::new(domain.to_owned(), Source::File(path.clone())),
+                    Some((_, domain)) => {
+                        Sourced::new(domain.to_owned(), Source::File(path.clone()))
+                    }
                     None => {
                         warnings.push(format!(
                             "no cluster domain in {} (no search entry <ns>.svc.<domain>, as on a hostNetwork pod or a laptop); assuming {DEFAULT_CLUSTER_DOMAIN}. Set CLUSTER_DOMAIN or --cluster-domain to be sure.",
@@ -524,9 +608,19 @@ impl Gatherer<'_> {
                 }
             }
         };
-        let found = Sourced::new(naming::strip_root_dot(&found.value).to_owned(), found.source);
-        if let Err(NameError::Invalid { problem, .. }) = naming::domain(&found.value, Part::ClusterDomain) {
-            return Err(invalid(&CLUSTER_DOMAIN, &found, &problem, "use the cluster's DNS domain, e.g. cluster.local"));
+        let found = Sourced::new(
+            naming::strip_root_dot(&found.value).to_owned(),
+            found.source,
+        );
+        if let Err(NameError::Invalid { problem, .. }) =
+            naming::domain(&found.value, Part::ClusterDomain)
+        {
+            return Err(invalid(
+                &CLUSTER_DOMAIN,
+                &found,
+                &problem,
+                "use the cluster's DNS domain, e.g. cluster.local",
+            ));
         }
         Ok(found)
     }
@@ -547,7 +641,11 @@ impl Gatherer<'_> {
                 Sourced::new(first, Source::Kernel)
             }
         };
-        check_label(&HOSTNAME, &found, "a StatefulSet pod's hostname is its name, e.g. myapp-0")?;
+        check_label(
+            &HOSTNAME,
+            &found,
+            "a StatefulSet pod's hostname is its name, e.g. myapp-0",
+        )?;
         Ok(found)
     }
 
@@ -555,7 +653,11 @@ impl Gatherer<'_> {
         let found = match self.given(self.inputs.service.as_deref(), &SERVICE)? {
             Some(given) => given,
             None => {
-                let hosts = self.path(self.inputs.hosts_file.as_deref(), &HOSTS_FILE, DEFAULT_HOSTS_FILE)?;
+                let hosts = self.path(
+                    self.inputs.hosts_file.as_deref(),
+                    &HOSTS_FILE,
+                    DEFAULT_HOSTS_FILE,
+                )?;
                 let text = std::fs::read_to_string(&hosts.value).unwrap_or_default();
                 match service_from_hosts(&text, &hostname.value) {
                     Some(service) => Sourced::new(service, Source::File(hosts.value)),
@@ -574,7 +676,11 @@ impl Gatherer<'_> {
                 }
             }
         };
-        check_label(&SERVICE, &found, "use the headless Service's name, e.g. myapp-headless")?;
+        check_label(
+            &SERVICE,
+            &found,
+            "use the headless Service's name, e.g. myapp-headless",
+        )?;
         Ok(found)
     }
 
@@ -591,19 +697,30 @@ impl Gatherer<'_> {
         let bytes = std::fs::read(&path.value).map_err(|e| {
             bad(format!("cannot be read: {e}"), "mount the cookie Secret as a file and point --cookie-file or RELNODE_COOKIE_FILE at it")
         })?;
-        let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8 text".into(), "write the cookie as plain text"))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| bad("is not UTF-8 text".into(), "write the cookie as plain text"))?;
         let cookie = text.strip_suffix('\n').unwrap_or(&text);
         if cookie.is_empty() {
-            return Err(bad("is empty".into(), "put the Erlang cookie in the file (one line)"));
+            return Err(bad(
+                "is empty".into(),
+                "put the Erlang cookie in the file (one line)",
+            ));
         }
         if let Some(at) = cookie.find(|c: char| c.is_control()) {
-            let hint = if cookie.ends_with('\r') { " (Windows line ending?)" } else { "" };
+            let hint = if cookie.ends_with('\r') {
+                " (Windows line ending?)"
+            } else {
+                ""
+            };
             return Err(bad(
                 format!("has a control character at byte {at}{hint}"),
                 "the cookie must be one line of printable text; a single trailing newline is allowed",
             ));
         }
-        Ok(Some(Sourced::new(Cookie(cookie.to_owned()), Source::File(PathBuf::from(path.value)))))
+        Ok(Some(Sourced::new(
+            Cookie(cookie.to_owned()),
+            Source::File(PathBuf::from(path.value)),
+        )))
     }
 }
 
@@ -614,7 +731,9 @@ fn release_script_name(command: &OsStr) -> Option<(String, PathBuf)> {
         given.to_path_buf()
     } else {
         let search = std::env::var_os("PATH")?;
-        std::env::split_paths(&search).map(|dir| dir.join(given)).find(|p| p.is_file())?
+        std::env::split_paths(&search)
+            .map(|dir| dir.join(given))
+            .find(|p| p.is_file())?
     };
     let path = path.canonicalize().ok()?;
     let bin = path.parent()?;
@@ -636,7 +755,11 @@ fn parse_ip(input: &Input, given: &Sourced<String>, text: &str) -> Result<IpAddr
         fix: format!(
             "set {} from the downward API (valueFrom.fieldRef.fieldPath: {}), or pass {}",
             input.env[0],
-            if input.flag == POD_IPS.flag { "status.podIPs" } else { "status.podIP" },
+            if input.flag == POD_IPS.flag {
+                "status.podIPs"
+            } else {
+                "status.podIP"
+            },
             input.flag
         ),
     };
@@ -648,7 +771,9 @@ fn parse_ip(input: &Input, given: &Sourced<String>, text: &str) -> Result<IpAddr
         IpAddr::V6(v6) => v6.is_unspecified() || v6.is_multicast(),
     };
     if unusable {
-        return Err(bad("is not an address a pod can be reached at (unspecified, multicast or broadcast)"));
+        return Err(bad(
+            "is not an address a pod can be reached at (unspecified, multicast or broadcast)",
+        ));
     }
     Ok(ip)
 }
@@ -697,15 +822,24 @@ pub fn parse_search(text: &str) -> Vec<String> {
 /// Finds the namespace and cluster domain in a kubelet search list
 /// (`<ns>.svc.<domain> svc.<domain> <domain>`): the first `<label>.svc.<domain>` entry (the one
 /// whose label is `namespace`, when known), else `svc.<domain>` for the domain alone.
-pub fn cluster_search_entry<'s>(search: &'s [String], namespace: Option<&str>) -> Option<(Option<&'s str>, &'s str)> {
+pub fn cluster_search_entry<'s>(
+    search: &'s [String],
+    namespace: Option<&str>,
+) -> Option<(Option<&'s str>, &'s str)> {
     let namespaced = search.iter().filter_map(|entry| {
         let (ns, domain) = entry.split_once(".svc.")?;
         (!ns.is_empty() && !ns.contains('.') && !domain.is_empty()).then_some((Some(ns), domain))
     });
-    let preferred = namespaced.clone().find(|(ns, _)| namespace.is_some() && *ns == namespace);
-    preferred
-        .or_else(|| namespaced.clone().next())
-        .or_else(|| search.iter().find_map(|e| e.strip_prefix("svc.").filter(|d| !d.is_empty()).map(|d| (None, d))))
+    let preferred = namespaced
+        .clone()
+        .find(|(ns, _)| namespace.is_some() && *ns == namespace);
+    preferred.or_else(|| namespaced.clone().next()).or_else(|| {
+        search.iter().find_map(|e| {
+            e.strip_prefix("svc.")
+                .filter(|d| !d.is_empty())
+                .map(|d| (None, d))
+        })
+    })
 }
 
 /// The Service (subdomain) from kubelet's hosts line `IP host.<subdomain>.<ns>.svc.<domain> host`.
@@ -755,38 +889,70 @@ mod tests {
         let search = parse_search(
             "nameserver 10.96.0.10\nsearch shop.svc.k8s.local svc.k8s.local k8s.local ec2.internal\noptions ndots:5\n",
         );
-        assert_eq!(cluster_search_entry(&search, None), Some((Some("shop"), "k8s.local")));
+        assert_eq!(
+            cluster_search_entry(&search, None),
+            Some((Some("shop"), "k8s.local"))
+        );
         // A namespace called "svc" still splits at the first ".svc.".
         let search = parse_search("search svc.svc.cluster.local svc.cluster.local cluster.local");
-        assert_eq!(cluster_search_entry(&search, None), Some((Some("svc"), "cluster.local")));
+        assert_eq!(
+            cluster_search_entry(&search, None),
+            Some((Some("svc"), "cluster.local"))
+        );
         let search = parse_search("search svc.cluster.local. cluster.local.");
-        assert_eq!(cluster_search_entry(&search, None), Some((None, "cluster.local")));
-        assert_eq!(cluster_search_entry(&parse_search("search example.com"), None), None);
+        assert_eq!(
+            cluster_search_entry(&search, None),
+            Some((None, "cluster.local"))
+        );
+        assert_eq!(
+            cluster_search_entry(&parse_search("search example.com"), None),
+            None
+        );
         // The last search line wins.
         let search = parse_search("search a.svc.one.local\nsearch b.svc.two.local");
-        assert_eq!(cluster_search_entry(&search, None), Some((Some("b"), "two.local")));
+        assert_eq!(
+            cluster_search_entry(&search, None),
+            Some((Some("b"), "two.local"))
+        );
     }
 
     #[test]
     fn hosts_line_gives_the_service() {
         let hosts = "127.0.0.1\tlocalhost\n# comment\n10.42.0.7\tweb-0.web-headless.shop.svc.cluster.local\tweb-0\n";
-        assert_eq!(service_from_hosts(hosts, "web-0").as_deref(), Some("web-headless"));
+        assert_eq!(
+            service_from_hosts(hosts, "web-0").as_deref(),
+            Some("web-headless")
+        );
         assert_eq!(service_from_hosts(hosts, "web-1"), None);
         // A Deployment pod's hosts file has only the short name.
-        assert_eq!(service_from_hosts("10.42.0.9\tapi-7d9f\n", "api-7d9f"), None);
+        assert_eq!(
+            service_from_hosts("10.42.0.9\tapi-7d9f\n", "api-7d9f"),
+            None
+        );
     }
 
     #[test]
     fn empty_env_counts_as_unset() {
-        let e = env(&[("MY_POD_IP", ""), ("POD_IP", "10.0.0.5"), ("RELEASE_NAME", "shop")]);
+        let e = env(&[
+            ("MY_POD_IP", ""),
+            ("POD_IP", "10.0.0.5"),
+            ("RELEASE_NAME", "shop"),
+        ]);
         let facts = gather(&isolated(), &e).expect("valid");
-        assert_eq!(facts.ip.map(|i| (i.value.to_string(), i.source)), Some(("10.0.0.5".into(), Source::Env("POD_IP"))));
+        assert_eq!(
+            facts.ip.map(|i| (i.value.to_string(), i.source)),
+            Some(("10.0.0.5".into(), Source::Env("POD_IP")))
+        );
         assert_eq!(facts.basename.source, Source::Env("RELEASE_NAME"));
     }
 
     #[test]
     fn empty_flag_is_bad_input() {
-        let inputs = Inputs { pod_ip: Some(String::new()), basename: Some("a".into()), ..isolated() };
+        let inputs = Inputs {
+            pod_ip: Some(String::new()),
+            basename: Some("a".into()),
+            ..isolated()
+        };
         let err = gather(&inputs, &env(&[("MY_POD_IP", "10.0.0.1")])).unwrap_err();
         assert!(err.to_string().contains("--pod-ip"), "{err}");
     }
@@ -801,7 +967,10 @@ mod tests {
         let facts = gather(&isolated(), &e).expect("valid");
         assert_eq!(facts.ip.expect("ip").value.to_string(), "10.42.0.7");
         assert!(!facts.ipv6);
-        let inputs = Inputs { ip_family: Some("ipv6".into()), ..isolated() };
+        let inputs = Inputs {
+            ip_family: Some("ipv6".into()),
+            ..isolated()
+        };
         let facts = gather(&inputs, &e).expect("valid");
         assert_eq!(facts.ip.expect("ip").value.to_string(), "fd00:42::7");
         assert!(facts.ipv6);
@@ -814,24 +983,47 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("relnode-facts-{}", std::process::id()));
         std::fs::create_dir_all(dir.join("sa")).expect("temp dir");
         std::fs::write(dir.join("sa/namespace"), "payments\n").expect("write");
-        std::fs::write(dir.join("resolv.conf"), "search other.svc.corp.local svc.corp.local\n").expect("write");
+        std::fs::write(
+            dir.join("resolv.conf"),
+            "search other.svc.corp.local svc.corp.local\n",
+        )
+        .expect("write");
         let inputs = Inputs {
             mode: Some("dns".into()),
             service_account_dir: Some(dir.join("sa").display().to_string()),
             resolv_conf: Some(dir.join("resolv.conf").display().to_string()),
             ..isolated()
         };
-        let facts = gather(&inputs, &env(&[("RELNODE_BASENAME", "app"), ("MY_POD_IP", "10.1.2.3")])).expect("valid");
-        assert_eq!(facts.namespace.as_ref().map(|n| n.value.as_str()), Some("payments"));
-        assert_eq!(facts.namespace.map(|n| n.source), Some(Source::File(dir.join("sa/namespace"))));
-        assert_eq!(facts.cluster_domain.map(|d| d.value), Some("corp.local".into()));
-        assert_eq!(facts.cluster_name.map(|c| (c.value, c.source)), Some(("corp".into(), Source::ClusterDomain)));
+        let facts = gather(
+            &inputs,
+            &env(&[("RELNODE_BASENAME", "app"), ("MY_POD_IP", "10.1.2.3")]),
+        )
+        .expect("valid");
+        assert_eq!(
+            facts.namespace.as_ref().map(|n| n.value.as_str()),
+            Some("payments")
+        );
+        assert_eq!(
+            facts.namespace.map(|n| n.source),
+            Some(Source::File(dir.join("sa/namespace")))
+        );
+        assert_eq!(
+            facts.cluster_domain.map(|d| d.value),
+            Some("corp.local".into())
+        );
+        assert_eq!(
+            facts.cluster_name.map(|c| (c.value, c.source)),
+            Some(("corp".into(), Source::ClusterDomain))
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn default_domain_warns() {
-        let inputs = Inputs { strategy: Some("dnssrv".into()), ..isolated() };
+        let inputs = Inputs {
+            strategy: Some("dnssrv".into()),
+            ..isolated()
+        };
         let e = env(&[
             ("RELNODE_BASENAME", "app"),
             ("RELNODE_HOSTNAME", "web-0"),
@@ -839,12 +1031,18 @@ mod tests {
             ("MY_POD_NAMESPACE", "default"),
         ]);
         let facts = gather(&inputs, &e).expect("valid");
-        assert_eq!(facts.cluster_domain.map(|d| (d.value, d.source)), Some(("cluster.local".into(), Source::Default)));
+        assert_eq!(
+            facts.cluster_domain.map(|d| (d.value, d.source)),
+            Some(("cluster.local".into(), Source::Default))
+        );
         assert_eq!(facts.warnings.len(), 1);
     }
 
     #[test]
     fn cookie_is_never_in_debug_output() {
-        assert_eq!(format!("{:?}", Cookie("s3cret".into())), "Cookie(<6 bytes hidden>)");
+        assert_eq!(
+            format!("{:?}", Cookie("s3cret".into())),
+            "Cookie(<6 bytes hidden>)"
+        );
     }
 }

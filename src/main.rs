@@ -20,7 +20,7 @@ use crate::render::{ERL_OPTIONS_VAR, Release};
 
 fn main() -> ExitCode {
     let outcome = match cli::parse() {
-        cli::Parsed::Run(options) => run(options),
+        cli::Parsed::Run(options) => run(*options),
         cli::Parsed::Completions(shell) => {
             cli::print_completions(shell);
             Ok(())
@@ -48,21 +48,29 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 fn run(options: Options) -> anyhow::Result<()> {
     let facts = facts::gather(&options.inputs, &ProcessEnv)?;
-    for warning in &facts.warnings {
-        eprintln!("relnode: warning: {warning}");
-    }
     if options.explain {
         for (what, value, source) in facts.explain() {
             eprintln!("relnode: {what:<15} {value:<40} from {source}");
         }
     }
     let node = facts.node_name()?;
+    // After the name is known to be good: a failure's one message stays one message.
+    for warning in &facts.warnings {
+        eprintln!("relnode: warning: {warning}");
+    }
     if options.explain {
-        eprintln!("relnode: {:<15} {node:<40} dialled by {}", "node name", facts.shape);
+        eprintln!(
+            "relnode: {:<15} {node:<40} dialled by {}",
+            "node name", facts.shape
+        );
     }
     let release = Release::new(&facts, node);
     // Cookies are for the owner's eyes only.
-    let file_mode = if release.cookie.is_some() { 0o600 } else { 0o644 };
+    let file_mode = if release.cookie.is_some() {
+        0o600
+    } else {
+        0o644
+    };
     let own_erl_options = std::env::var(ERL_OPTIONS_VAR).ok();
 
     match options.command {
@@ -73,19 +81,30 @@ fn run(options: Options) -> anyhow::Result<()> {
                 Format::Dotenv => render::dotenv(&release.vars(own_erl_options.as_deref()))?,
             };
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).context("cannot write to stdout")?;
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .context("cannot write to stdout")?;
         }
         Command::Render { output, template } => {
             let text = render::render(&facts, &release, template.as_deref())?;
             render::write_atomic(&output, text.as_bytes(), file_mode)?;
-            eprintln!("relnode: wrote {} for node {}", output.display(), release.node);
+            eprintln!(
+                "relnode: wrote {} for node {}",
+                output.display(),
+                release.node
+            );
         }
         Command::Exec { output, argv } => {
             if let Some(output) = output {
                 let text = render::render(&facts, &release, None)?;
                 render::write_atomic(&output, text.as_bytes(), file_mode)?;
             }
-            eprintln!("relnode: starting {} as node {}", argv[0].to_string_lossy(), release.node);
+            eprintln!(
+                "relnode: starting {} as node {}",
+                argv[0].to_string_lossy(),
+                release.node
+            );
             return Err(exec::exec(&argv, &release.vars(own_erl_options.as_deref())).into());
         }
     }

@@ -36,7 +36,8 @@ pub struct Shape {
 pub const STRATEGY_VALUES: &str = "kubernetes, dns, dnssrv";
 pub const MODE_VALUES: &str = "ip, dns, hostname";
 /// Every pair libcluster 3.5.0 has, in the words users will recognise.
-pub const SHAPES: &str = "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname";
+pub const SHAPES: &str =
+    "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname";
 
 impl FromStr for Strategy {
     type Err = ();
@@ -57,7 +58,12 @@ impl FromStr for Mode {
     type Err = ();
     /// Accepts `ip` and libcluster's atom spelling `:ip`.
     fn from_str(s: &str) -> Result<Self, ()> {
-        match s.strip_prefix(':').unwrap_or(s).to_ascii_lowercase().as_str() {
+        match s
+            .strip_prefix(':')
+            .unwrap_or(s)
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "ip" => Ok(Mode::Ip),
             "dns" => Ok(Mode::Dns),
             "hostname" => Ok(Mode::Hostname),
@@ -236,8 +242,11 @@ fn host(shape: Shape, parts: &Parts) -> Result<String, NameError> {
             let zone = if shape.strategy == Strategy::Kubernetes {
                 cluster_name_suffix(need(parts.cluster_name, Part::ClusterName)?)?
             } else {
-                domain(need(parts.cluster_domain, Part::ClusterDomain)?, Part::ClusterDomain)?
-                    .to_owned()
+                domain(
+                    need(parts.cluster_domain, Part::ClusterDomain)?,
+                    Part::ClusterDomain,
+                )?
+                .to_owned()
             };
             Ok(format!("{hostname}.{service}.{namespace}.svc.{zone}"))
         }
@@ -260,7 +269,9 @@ fn cluster_name_suffix(cluster_name: &str) -> Result<String, NameError> {
 /// The cluster name libcluster must be configured with so that `<name>.local` is the cluster
 /// domain; `None` when the domain does not end in `.local`.
 pub fn cluster_name_for_domain(domain: &str) -> Option<&str> {
-    domain.strip_suffix(".local").filter(|name| !name.is_empty())
+    domain
+        .strip_suffix(".local")
+        .filter(|name| !name.is_empty())
 }
 
 /// Drops one trailing root dot (`cluster.local.`, libcluster's DNSSRV default).
@@ -388,7 +399,11 @@ mod tests {
         let cases: &[(Shape, Parts, &str)] = &[
             (
                 shape(Strategy::Kubernetes, Mode::Ip),
-                Parts { basename: "myapp", ip: ip("10.42.1.49"), ..Parts::default() },
+                Parts {
+                    basename: "myapp",
+                    ip: ip("10.42.1.49"),
+                    ..Parts::default()
+                },
                 "myapp@10.42.1.49",
             ),
             (
@@ -416,7 +431,11 @@ mod tests {
             ),
             (
                 shape(Strategy::Dns, Mode::Ip),
-                Parts { basename: "myapp", ip: ip("10.42.1.61"), ..Parts::default() },
+                Parts {
+                    basename: "myapp",
+                    ip: ip("10.42.1.61"),
+                    ..Parts::default()
+                },
                 "myapp@10.42.1.61",
             ),
             (
@@ -435,7 +454,11 @@ mod tests {
             // "works with pods and dns").
             (
                 shape(Strategy::Kubernetes, Mode::Ip),
-                Parts { basename: "test_basename", ip: ip("10.48.33.136"), ..Parts::default() },
+                Parts {
+                    basename: "test_basename",
+                    ip: ip("10.48.33.136"),
+                    ..Parts::default()
+                },
                 "test_basename@10.48.33.136",
             ),
             (
@@ -452,7 +475,11 @@ mod tests {
             // IPv6 in ip mode: the compressed form :inet.ntoa prints.
             (
                 shape(Strategy::Kubernetes, Mode::Ip),
-                Parts { basename: "app", ip: ip("FD00:0:0:0:0:0:0:A"), ..Parts::default() },
+                Parts {
+                    basename: "app",
+                    ip: ip("FD00:0:0:0:0:0:0:A"),
+                    ..Parts::default()
+                },
                 "app@fd00::a",
             ),
             // A non-default cluster domain.
@@ -476,8 +503,8 @@ mod tests {
 
     #[test]
     fn only_libclusters_pairs_exist() {
-        use Strategy::{DnsSrv, Kubernetes};
         use Mode::{Hostname, Ip};
+        use Strategy::{DnsSrv, Kubernetes};
         for (strategy, mode, exists) in [
             (Kubernetes, Ip, true),
             (Kubernetes, Mode::Dns, true),
@@ -489,7 +516,11 @@ mod tests {
             (DnsSrv, Ip, false),
             (DnsSrv, Mode::Dns, false),
         ] {
-            assert_eq!(Shape::new(strategy, mode).is_some(), exists, "{strategy} {mode}");
+            assert_eq!(
+                Shape::new(strategy, mode).is_some(),
+                exists,
+                "{strategy} {mode}"
+            );
             assert!(Shape::new(strategy, strategy.default_mode()).is_some());
         }
     }
@@ -550,7 +581,10 @@ mod tests {
             ..Parts::default()
         };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Dns), &parts).unwrap_err();
-        assert!(matches!(err, NameError::Invalid { part: Part::Ip, .. }), "{err:?}");
+        assert!(
+            matches!(err, NameError::Invalid { part: Part::Ip, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -567,14 +601,62 @@ mod tests {
         assert!(node_name(srv, &good).is_ok());
         let long = "a".repeat(64);
         let cases: Vec<(Parts, Part)> = vec![
-            (Parts { basename: "my.app", ..good.clone() }, Part::Basename),
-            (Parts { basename: "my app", ..good.clone() }, Part::Basename),
-            (Parts { hostname: Some("Web-0"), ..good.clone() }, Part::Hostname),
-            (Parts { hostname: Some(&long), ..good.clone() }, Part::Hostname),
-            (Parts { service: Some("-web"), ..good.clone() }, Part::Service),
-            (Parts { namespace: Some("de_fault"), ..good.clone() }, Part::Namespace),
-            (Parts { cluster_domain: Some("cluster..local"), ..good.clone() }, Part::ClusterDomain),
-            (Parts { cluster_domain: Some("cluster.local."), ..good.clone() }, Part::ClusterDomain),
+            (
+                Parts {
+                    basename: "my.app",
+                    ..good.clone()
+                },
+                Part::Basename,
+            ),
+            (
+                Parts {
+                    basename: "my app",
+                    ..good.clone()
+                },
+                Part::Basename,
+            ),
+            (
+                Parts {
+                    hostname: Some("Web-0"),
+                    ..good.clone()
+                },
+                Part::Hostname,
+            ),
+            (
+                Parts {
+                    hostname: Some(&long),
+                    ..good.clone()
+                },
+                Part::Hostname,
+            ),
+            (
+                Parts {
+                    service: Some("-web"),
+                    ..good.clone()
+                },
+                Part::Service,
+            ),
+            (
+                Parts {
+                    namespace: Some("de_fault"),
+                    ..good.clone()
+                },
+                Part::Namespace,
+            ),
+            (
+                Parts {
+                    cluster_domain: Some("cluster..local"),
+                    ..good.clone()
+                },
+                Part::ClusterDomain,
+            ),
+            (
+                Parts {
+                    cluster_domain: Some("cluster.local."),
+                    ..good.clone()
+                },
+                Part::ClusterDomain,
+            ),
         ];
         for (parts, part) in cases {
             match node_name(srv, &parts) {
@@ -582,8 +664,14 @@ mod tests {
                 other => panic!("{parts:?}: expected {part:?} refused, got {other:?}"),
             }
         }
-        let missing = Parts { service: None, ..good.clone() };
-        assert_eq!(node_name(srv, &missing), Err(NameError::Missing(Part::Service)));
+        let missing = Parts {
+            service: None,
+            ..good.clone()
+        };
+        assert_eq!(
+            node_name(srv, &missing),
+            Err(NameError::Missing(Part::Service))
+        );
     }
 
     /// libcluster's tests also use `kubernetes_cluster_name: "my_cluster"` and
@@ -600,7 +688,16 @@ mod tests {
             ..Parts::default()
         };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Dns), &parts).unwrap_err();
-        assert!(matches!(err, NameError::Invalid { part: Part::ClusterName, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                NameError::Invalid {
+                    part: Part::ClusterName,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         let parts = Parts {
             basename: "test_basename",
             hostname: Some("my-hostname-0"),
@@ -610,7 +707,16 @@ mod tests {
             ..Parts::default()
         };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Hostname), &parts).unwrap_err();
-        assert!(matches!(err, NameError::Invalid { part: Part::Service, .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                NameError::Invalid {
+                    part: Part::Service,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -630,7 +736,11 @@ mod tests {
         assert!(matches!(err, NameError::Name { .. }), "{err:?}");
         // A 250-character basename makes the whole name exceed 255.
         let base = "b".repeat(250);
-        let parts = Parts { basename: &base, ip: ip("10.0.0.1"), ..Parts::default() };
+        let parts = Parts {
+            basename: &base,
+            ip: ip("10.0.0.1"),
+            ..Parts::default()
+        };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Ip), &parts).unwrap_err();
         assert!(matches!(err, NameError::Name { .. }), "{err:?}");
     }

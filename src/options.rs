@@ -13,9 +13,17 @@ pub struct Options {
 
 #[derive(Debug)]
 pub enum Command {
-    Env { format: Format },
-    Render { output: PathBuf, template: Option<PathBuf> },
-    Exec { output: Option<PathBuf>, argv: Vec<OsString> },
+    Env {
+        format: Format,
+    },
+    Render {
+        output: PathBuf,
+        template: Option<PathBuf>,
+    },
+    Exec {
+        output: Option<PathBuf>,
+        argv: Vec<OsString>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

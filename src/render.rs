@@ -46,10 +46,8 @@ impl Release {
         if let Some(cookie) = &self.cookie {
             vars.push(("RELEASE_COOKIE", cookie.clone()));
         }
-        if self.ipv6 {
-            if let Some(merged) = merge_erl_options(erl_options) {
-                vars.push((ERL_OPTIONS_VAR, merged));
-            }
+        if let Some(merged) = merge_erl_options(erl_options).filter(|_| self.ipv6) {
+            vars.push((ERL_OPTIONS_VAR, merged));
         }
         vars
     }
@@ -59,11 +57,17 @@ impl Release {
 /// a `-proto_dist` (the same rule the rendered shell applies at source time).
 pub fn merge_erl_options(current: Option<&str>) -> Option<String> {
     let current = current.unwrap_or_default();
-    if current.split_whitespace().any(|word| word == "-proto_dist") {
+    // The characters of POSIX [[:space:]], which the rendered shell matches on.
+    let space = |c: char| " \t\n\x0b\x0c\r".contains(c);
+    if current.split(space).any(|word| word == "-proto_dist") {
         return None;
     }
     let flag = format!("-proto_dist {PROTO_DIST_IPV6}");
-    Some(if current.is_empty() { flag } else { format!("{current} {flag}") })
+    Some(if current.is_empty() {
+        flag
+    } else {
+        format!("{current} {flag}")
+    })
 }
 
 /// POSIX single quoting: safe in sh, dash, bash and busybox sh for any text, newlines included.
@@ -83,11 +87,21 @@ fn context(facts: &Facts, release: &Release) -> Context {
     ctx.insert("release_node", &release.node);
     ctx.insert("release_cookie", &text(release.cookie.clone()));
     ctx.insert("ipv6", &release.ipv6);
-    ctx.insert("proto_dist", if release.ipv6 { PROTO_DIST_IPV6 } else { "" });
+    ctx.insert(
+        "proto_dist",
+        if release.ipv6 { PROTO_DIST_IPV6 } else { "" },
+    );
     ctx.insert("basename", &facts.basename.value);
-    let host = release.node.split_once('@').map(|(_, h)| h).unwrap_or_default();
+    let host = release
+        .node
+        .split_once('@')
+        .map(|(_, h)| h)
+        .unwrap_or_default();
     ctx.insert("host", host);
-    ctx.insert("pod_ip", &text(facts.ip.as_ref().map(|i| i.value.to_string())));
+    ctx.insert(
+        "pod_ip",
+        &text(facts.ip.as_ref().map(|i| i.value.to_string())),
+    );
     for (key, fact) in [
         ("namespace", &facts.namespace),
         ("cluster_domain", &facts.cluster_domain),
@@ -106,14 +120,17 @@ pub fn render(facts: &Facts, release: &Release, template: Option<&Path>) -> anyh
     let (name, source) = match template {
         None => ("env.sh".to_owned(), DEFAULT_TEMPLATE.to_owned()),
         Some(path) => {
-            let source = fs::read_to_string(path).map_err(|e| template_error(path, format!("cannot be read: {e}")))?;
+            let source = fs::read_to_string(path)
+                .map_err(|e| template_error(path, format!("cannot be read: {e}")))?;
             (path.display().to_string(), source)
         }
     };
     let mut tera = Tera::new();
     // Shell, not HTML: nothing is escaped unless the template asks for sh_quote.
     tera.autoescape_on(Vec::<&str>::new());
-    tera.register_filter("sh_quote", |value: &str, _: Kwargs, _: &State| sh_quote(value));
+    tera.register_filter("sh_quote", |value: &str, _: Kwargs, _: &State| {
+        sh_quote(value)
+    });
     let checked = tera
         .add_raw_template(&name, &source)
         .and_then(|()| tera.render(&name, &context(facts, release)));
@@ -125,8 +142,13 @@ pub fn render(facts: &Facts, release: &Release, template: Option<&Path>) -> anyh
             }
             Ok(text)
         }
-        (Err(e), Some(path)) => Err(template_error(path, format!("does not render: {}", tera_message(&e))).into()),
-        (Err(e), None) => Err(anyhow::anyhow!("the built-in template does not render: {}", tera_message(&e))),
+        (Err(e), Some(path)) => {
+            Err(template_error(path, format!("does not render: {}", tera_message(&e))).into())
+        }
+        (Err(e), None) => Err(anyhow::anyhow!(
+            "the built-in template does not render: {}",
+            tera_message(&e)
+        )),
     }
 }
 
@@ -181,7 +203,9 @@ fn json_string(s: &str) -> String {
 pub fn dotenv(vars: &[(&str, String)]) -> Result<String, InputError> {
     let mut out = String::new();
     for (key, value) in vars {
-        let plain = value.chars().all(|c| c.is_ascii_alphanumeric() || "@.:-_/,+=%".contains(c));
+        let plain = value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@.:-_/,+=%".contains(c));
         if plain {
             out.push_str(&format!("{key}={value}\n"));
         } else if !value.contains(['\'', '\n', '\r']) {
@@ -208,7 +232,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<(
     let file_name = path
         .file_name()
         .with_context(|| format!("--output {}: not a file path", path.display()))?;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create the directory {}", dir.display()))?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the directory {}", dir.display()))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(format!(".relnode-{}.tmp", std::process::id()));
@@ -224,7 +249,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<(
         file.set_permissions(fs::Permissions::from_mode(mode))?;
         file.write_all(contents)?;
         file.sync_all()?;
-        fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+        fs::rename(&tmp, path)
+            .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
         if let Ok(dir) = fs::File::open(dir) {
             dir.sync_all().ok();
         }
@@ -249,10 +275,23 @@ mod tests {
 
     #[test]
     fn erl_options_keep_the_users_own() {
-        assert_eq!(merge_erl_options(None).as_deref(), Some("-proto_dist inet6_tcp"));
-        assert_eq!(merge_erl_options(Some("")).as_deref(), Some("-proto_dist inet6_tcp"));
-        assert_eq!(merge_erl_options(Some("+S 1")).as_deref(), Some("+S 1 -proto_dist inet6_tcp"));
+        assert_eq!(
+            merge_erl_options(None).as_deref(),
+            Some("-proto_dist inet6_tcp")
+        );
+        assert_eq!(
+            merge_erl_options(Some("")).as_deref(),
+            Some("-proto_dist inet6_tcp")
+        );
+        assert_eq!(
+            merge_erl_options(Some("+S 1")).as_deref(),
+            Some("+S 1 -proto_dist inet6_tcp")
+        );
         assert_eq!(merge_erl_options(Some("-proto_dist inet6_tls")), None);
+        assert_eq!(
+            merge_erl_options(Some("+S 1\n-proto_dist\tinet6_tls")),
+            None
+        );
     }
 
     #[test]
@@ -263,7 +302,11 @@ mod tests {
 
     #[test]
     fn dotenv_quotes_or_refuses() {
-        let ok = dotenv(&[("N", "app@10.0.0.1".into()), ("O", "+S 1 -proto_dist inet6_tcp".into())]).expect("plain");
+        let ok = dotenv(&[
+            ("N", "app@10.0.0.1".into()),
+            ("O", "+S 1 -proto_dist inet6_tcp".into()),
+        ])
+        .expect("plain");
         assert_eq!(ok, "N=app@10.0.0.1\nO='+S 1 -proto_dist inet6_tcp'\n");
         assert!(dotenv(&[("C", "a'b".into())]).is_err());
     }
