@@ -131,13 +131,13 @@ struct InputArgs {
     /// A file holding the Erlang cookie, e.g. a mounted Secret [env: RELNODE_COOKIE_FILE]
     #[arg(long, value_name = "FILE", help_heading = "Pod facts")]
     cookie_file: Option<String>,
-    /// [env: RELNODE_SERVICE_ACCOUNT_DIR] [default: /var/run/secrets/kubernetes.io/serviceaccount]
+    /// The directory holding the service-account `namespace` file [env: RELNODE_SERVICE_ACCOUNT_DIR] [default: /var/run/secrets/kubernetes.io/serviceaccount]
     #[arg(long, value_name = "DIR", help_heading = "Files read")]
     service_account_dir: Option<String>,
-    /// [env: RELNODE_RESOLV_CONF] [default: /etc/resolv.conf]
+    /// The resolver config whose search list gives the cluster domain [env: RELNODE_RESOLV_CONF] [default: /etc/resolv.conf]
     #[arg(long, value_name = "FILE", help_heading = "Files read")]
     resolv_conf: Option<String>,
-    /// [env: RELNODE_HOSTS_FILE] [default: /etc/hosts]
+    /// The hosts file whose FQDN line gives the Service [env: RELNODE_HOSTS_FILE] [default: /etc/hosts]
     #[arg(long, value_name = "FILE", help_heading = "Files read")]
     hosts_file: Option<String>,
 }
