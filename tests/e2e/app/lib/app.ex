@@ -10,6 +10,7 @@ defmodule App do
       end
 
     IO.puts("NODE #{node()}")
+    IO.puts("OSPID #{System.pid()}")
     IO.puts("PROTO #{proto}")
     IO.puts("SCHEDULERS #{:erlang.system_info(:schedulers)}")
     IO.puts("COOKIE #{Node.get_cookie()}")
