@@ -45,8 +45,15 @@ fn static_bin() -> &'static Path {
 fn build_static() -> PathBuf {
     if let Some(p) = env::var_os("RELNODE_STATIC_BIN").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
-        assert!(p.is_file(), "RELNODE_STATIC_BIN={} is not a file", p.display());
-        eprintln!("static_binary: using prebuilt RELNODE_STATIC_BIN={}", p.display());
+        assert!(
+            p.is_file(),
+            "RELNODE_STATIC_BIN={} is not a file",
+            p.display()
+        );
+        eprintln!(
+            "static_binary: using prebuilt RELNODE_STATIC_BIN={}",
+            p.display()
+        );
         return p;
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -65,7 +72,14 @@ fn build_static() -> PathBuf {
 
     let mut cmd = Command::new(&cargo);
     cmd.current_dir(manifest)
-        .args(["build", "--release", "--locked", "--target", target, "--target-dir"])
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--target",
+            target,
+            "--target-dir",
+        ])
         .arg(&target_dir);
     if let Some(extra) = extra_rustflags {
         let mut flags = env::var("RUSTFLAGS").unwrap_or_default();
@@ -139,11 +153,17 @@ fn elf_facts(b: &[u8]) -> ElfFacts {
     assert!(b.len() >= 64 && &b[..4] == b"\x7fELF", "not an ELF file");
     assert_eq!(b[4], 2, "not ELF64");
     assert_eq!(b[5], 1, "not little-endian");
-    let mut f = ElfFacts { elf_type: u16_at(b, 0x10), ..ElfFacts::default() };
+    let mut f = ElfFacts {
+        elf_type: u16_at(b, 0x10),
+        ..ElfFacts::default()
+    };
     let phoff = u64_at(b, 0x20) as usize;
     let phentsize = u16_at(b, 0x36) as usize;
     let phnum = u16_at(b, 0x38) as usize;
-    assert!(phentsize >= 56 && phoff + phnum * phentsize <= b.len(), "bad program headers");
+    assert!(
+        phentsize >= 56 && phoff + phnum * phentsize <= b.len(),
+        "bad program headers"
+    );
     for i in 0..phnum {
         let ph = &b[phoff + i * phentsize..][..phentsize];
         match u32_at(ph, 0) {
@@ -177,7 +197,9 @@ fn elf_parser_sees_a_dynamic_executable() {
         .find(|f| f.interp);
     match dynamic {
         Some(f) => assert!(f.dynamic && f.needed > 0, "{f:?}"),
-        None => eprintln!("elf_parser_sees_a_dynamic_executable: no dynamically linked /bin/sh, /usr/bin/env or /bin/ls here to compare with"),
+        None => eprintln!(
+            "elf_parser_sees_a_dynamic_executable: no dynamically linked /bin/sh, /usr/bin/env or /bin/ls here to compare with"
+        ),
     }
 }
 
@@ -186,10 +208,27 @@ fn static_binary_is_static() {
     let bin = static_bin();
     let bytes = fs::read(bin).unwrap();
     let f = elf_facts(&bytes);
-    eprintln!("static_binary: {} is {} bytes, {f:?}", bin.display(), bytes.len());
-    assert!(matches!(f.elf_type, 2 | 3), "ELF type {} is neither EXEC nor DYN", f.elf_type);
-    assert!(!f.interp, "{} has a PT_INTERP: it needs a dynamic loader", bin.display());
-    assert_eq!(f.needed, 0, "{} needs shared libraries (DT_NEEDED)", bin.display());
+    eprintln!(
+        "static_binary: {} is {} bytes, {f:?}",
+        bin.display(),
+        bytes.len()
+    );
+    assert!(
+        matches!(f.elf_type, 2 | 3),
+        "ELF type {} is neither EXEC nor DYN",
+        f.elf_type
+    );
+    assert!(
+        !f.interp,
+        "{} has a PT_INTERP: it needs a dynamic loader",
+        bin.display()
+    );
+    assert_eq!(
+        f.needed,
+        0,
+        "{} needs shared libraries (DT_NEEDED)",
+        bin.display()
+    );
     if f.elf_type == 2 {
         // Non-PIE static: nothing dynamic at all.
         assert!(!f.dynamic, "a non-PIE static executable with a PT_DYNAMIC");
@@ -294,13 +333,22 @@ unset HOSTNAME_FOR_TEST
 exec "$chroot" --userspec=65532:65532 --groups=65532 "$root" /relnode "$@"
 "#;
         let mut cmd = Command::new(tool("unshare"));
-        cmd.args(["--mount", "--uts", "--propagation", "private", "/bin/sh", "-c", SCRIPT, "sh"])
-            .arg(&self.dir)
-            .arg(tool("chroot"))
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
-            .env("HOSTNAME_FOR_TEST", HOSTNAME);
+        cmd.args([
+            "--mount",
+            "--uts",
+            "--propagation",
+            "private",
+            "/bin/sh",
+            "-c",
+            SCRIPT,
+            "sh",
+        ])
+        .arg(&self.dir)
+        .arg(tool("chroot"))
+        .args(args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("HOSTNAME_FOR_TEST", HOSTNAME);
         for (k, v) in envs {
             cmd.env(k, v);
         }
@@ -350,15 +398,21 @@ fn line_with<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     })
 }
 
-const IP_ENV: &[(&str, &str)] =
-    &[("MY_POD_IP", IP), ("MY_POD_NAMESPACE", NS), ("RELEASE_NAME", "myapp")];
+const IP_ENV: &[(&str, &str)] = &[
+    ("MY_POD_IP", IP),
+    ("MY_POD_NAMESPACE", NS),
+    ("RELEASE_NAME", "myapp"),
+];
 const IP_NODE: &str = "myapp@10.42.1.49";
 
 /// dnssrv/hostname reading everything from the fake files and the kernel
 /// hostname: namespace from the service-account file, domain from the
 /// resolv.conf search list, service from the hosts file.
-const SRV_ENV: &[(&str, &str)] =
-    &[("RELNODE_STRATEGY", "dnssrv"), ("RELEASE_NAME", "myapp"), ("MY_POD_IP", IP)];
+const SRV_ENV: &[(&str, &str)] = &[
+    ("RELNODE_STRATEGY", "dnssrv"),
+    ("RELEASE_NAME", "myapp"),
+    ("MY_POD_IP", IP),
+];
 fn srv_node() -> String {
     format!("myapp@{HOSTNAME}.{SVC}.{NS}.svc.{DOMAIN}")
 }
@@ -371,26 +425,59 @@ fn empty_root_render_writes_only_the_output_dir() {
     let root = EmptyRoot::new("render");
 
     let ok = root.run(IP_ENV, &["render", "--output", "/out/env.sh"]);
-    assert!(ok.status.success(), "render --output /out/env.sh failed in the empty root");
+    assert!(
+        ok.status.success(),
+        "render --output /out/env.sh failed in the empty root"
+    );
     let path = root.dir.join("out/env.sh");
     let text = fs::read_to_string(&path).expect("/out/env.sh written");
-    let node = line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
-    assert!(node.contains(IP_NODE), "RELEASE_NODE line {node:?} lacks {IP_NODE}");
-    let dist = line_with(&text, "RELEASE_DISTRIBUTION").unwrap_or_else(|| panic!("no RELEASE_DISTRIBUTION in:\n{text}"));
+    let node =
+        line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
+    assert!(
+        node.contains(IP_NODE),
+        "RELEASE_NODE line {node:?} lacks {IP_NODE}"
+    );
+    let dist = line_with(&text, "RELEASE_DISTRIBUTION")
+        .unwrap_or_else(|| panic!("no RELEASE_DISTRIBUTION in:\n{text}"));
     assert!(dist.contains("name"), "{dist:?}");
     let meta = fs::metadata(&path).unwrap();
     assert_eq!(meta.uid(), UID, "env.sh not owned by the image user");
-    assert_eq!(meta.mode() & 0o777, 0o644, "env.sh mode {:o}", meta.mode() & 0o777);
-    assert_eq!(root.out_files(), ["env.sh"], "left something besides env.sh in /out");
+    assert_eq!(
+        meta.mode() & 0o777,
+        0o644,
+        "env.sh mode {:o}",
+        meta.mode() & 0o777
+    );
+    assert_eq!(
+        root.out_files(),
+        ["env.sh"],
+        "left something besides env.sh in /out"
+    );
 
     // Anywhere but /out: the read-only root (even the world-writable /tmp), the
     // root directory itself, a directory that does not exist.
-    for target in ["/etc/env.sh", "/tmp/env.sh", "/env.sh", "/run/relnode/env.sh", "/relnode"] {
+    for target in [
+        "/etc/env.sh",
+        "/tmp/env.sh",
+        "/env.sh",
+        "/run/relnode/env.sh",
+        "/relnode",
+    ] {
         let before = fs::read(root.dir.join(&target[1..])).ok();
         let o = root.run(IP_ENV, &["render", "--output", target]);
-        assert!(!o.status.success(), "render --output {target} succeeded in a read-only root");
-        assert!(!o.stderr.is_empty(), "render --output {target} failed without a message");
-        assert_eq!(fs::read(root.dir.join(&target[1..])).ok(), before, "{target} changed");
+        assert!(
+            !o.status.success(),
+            "render --output {target} succeeded in a read-only root"
+        );
+        assert!(
+            !o.stderr.is_empty(),
+            "render --output {target} failed without a message"
+        );
+        assert_eq!(
+            fs::read(root.dir.join(&target[1..])).ok(),
+            before,
+            "{target} changed"
+        );
     }
     for d in ["", "etc", "tmp"] {
         let mut names: Vec<_> = fs::read_dir(root.dir.join(d))
@@ -418,14 +505,16 @@ fn empty_root_env_prints_the_name() {
     let o = root.run(IP_ENV, &["env"]);
     assert!(o.status.success());
     let text = stdout(&o);
-    let node = line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
+    let node =
+        line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
     assert!(node.contains(IP_NODE), "{node:?}");
 
     // Everything from the files and the kernel hostname.
     let o = root.run(SRV_ENV, &["env"]);
     assert!(o.status.success(), "dnssrv env failed in the empty root");
     let text = stdout(&o);
-    let node = line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
+    let node =
+        line_with(&text, "RELEASE_NODE").unwrap_or_else(|| panic!("no RELEASE_NODE in:\n{text}"));
     assert!(node.contains(&srv_node()), "{node:?} is not {}", srv_node());
     assert!(root.out_files().is_empty(), "env wrote a file");
 }
@@ -439,15 +528,22 @@ fn empty_root_exec_without_a_shell() {
 
     // No /bin/sh in the root: exec must not need one. The command run is
     // relnode itself, printing the name.
-    let o = root.run(SRV_ENV, &["exec", "--output", "/out/env.sh", "--", "/relnode", "env"]);
+    let o = root.run(
+        SRV_ENV,
+        &["exec", "--output", "/out/env.sh", "--", "/relnode", "env"],
+    );
     assert!(o.status.success(), "exec in the empty root failed");
     let text = stdout(&o);
     assert!(
         line_with(&text, "RELEASE_NODE").is_some_and(|l| l.contains(&srv_node())),
         "exec'd command printed:\n{text}"
     );
-    let file = fs::read_to_string(root.dir.join("out/env.sh")).expect("exec --output wrote the file");
-    assert!(line_with(&file, "RELEASE_NODE").is_some_and(|l| l.contains(&srv_node())), "{file}");
+    let file =
+        fs::read_to_string(root.dir.join("out/env.sh")).expect("exec --output wrote the file");
+    assert!(
+        line_with(&file, "RELEASE_NODE").is_some_and(|l| l.contains(&srv_node())),
+        "{file}"
+    );
     assert_eq!(root.out_files(), ["env.sh"]);
 
     let o = root.run(SRV_ENV, &["exec", "--", "/no/such/command"]);
