@@ -1,5 +1,6 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+mod arena;
 mod cli;
 mod error;
 mod exec;
@@ -17,6 +18,10 @@ use crate::error::{EXIT_BAD_INPUT, ExecError, InputError};
 use crate::facts::ProcessEnv;
 use crate::options::{Command, Format, Options};
 use crate::render::{ERL_OPTIONS_VAR, Release};
+
+/// relnode lives a millisecond and then execs: allocate from a static arena, never free.
+#[global_allocator]
+static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
 
 fn main() -> ExitCode {
     let outcome = match cli::parse() {
@@ -100,11 +105,13 @@ fn run(options: Options) -> anyhow::Result<()> {
                 let text = render::render(&facts, &release, None)?;
                 render::write_atomic(&output, text.as_bytes(), file_mode)?;
             }
-            eprintln!(
-                "relnode: starting {} as node {}",
+            // One write: this line lands in every pod's log, often beside the release's own.
+            let line = format!(
+                "relnode: starting {} as node {}\n",
                 argv[0].to_string_lossy(),
                 release.node
             );
+            std::io::stderr().write_all(line.as_bytes()).ok();
             return Err(exec::exec(&argv, &release.vars(own_erl_options.as_deref())).into());
         }
     }
