@@ -40,6 +40,10 @@ Bad input exits 2 and writes nothing; `exec` exits 127/126 when the command cann
 pub struct Cli {
     #[command(subcommand)]
     command: CliCommand,
+    // Built once and offered to every subcommand (`global`), rather than flattened into
+    // each: building clap's argument table is most of relnode's start-up.
+    #[command(flatten)]
+    inputs: InputArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,8 +53,6 @@ enum CliCommand {
         /// sh: `export KEY='value'` lines for eval or `.`; json: one object; dotenv: KEY=value
         #[arg(long, value_enum, default_value_t = CliFormat::Sh)]
         format: CliFormat,
-        #[command(flatten)]
-        inputs: InputArgs,
     },
     /// Write the env file a release sources (atomically; 0644, or 0600 with a cookie)
     Render {
@@ -60,16 +62,12 @@ enum CliCommand {
         /// A Tera template to use instead of the built-in one (see the README)
         #[arg(long, value_name = "FILE")]
         template: Option<PathBuf>,
-        #[command(flatten)]
-        inputs: InputArgs,
     },
     /// Set the variables and exec the release: `relnode exec -- /app/bin/myapp start`
     Exec {
         /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
         #[arg(long, short, value_name = "PATH")]
         output: Option<PathBuf>,
-        #[command(flatten)]
-        inputs: InputArgs,
         /// The command and its arguments, passed verbatim (no shell)
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<OsString>,
@@ -93,52 +91,57 @@ enum CliFormat {
 #[derive(Args, Debug)]
 struct InputArgs {
     /// Print each fact, its value and its source on stderr
-    #[arg(long, short = 'v', visible_alias = "verbose")]
+    #[arg(long, short = 'v', visible_alias = "verbose", global = true)]
     explain: bool,
     /// libcluster strategy: kubernetes, dns or dnssrv [env: RELNODE_STRATEGY] [default: kubernetes]
-    #[arg(long, value_name = "STRATEGY", help_heading = "Naming")]
+    #[arg(long, global = true, value_name = "STRATEGY", help_heading = "Naming")]
     strategy: Option<String>,
     /// libcluster mode: ip, dns or hostname [env: RELNODE_MODE] [default: ip; dnssrv: hostname]
-    #[arg(long, value_name = "MODE", help_heading = "Naming")]
+    #[arg(long, global = true, value_name = "MODE", help_heading = "Naming")]
     mode: Option<String>,
     /// The part before '@' (kubernetes_node_basename / application_name) [env: RELNODE_BASENAME, RELEASE_NAME]
-    #[arg(long, value_name = "NAME", help_heading = "Naming")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Naming")]
     basename: Option<String>,
     /// libcluster's kubernetes_cluster_name, for kubernetes dns/hostname [env: RELNODE_CLUSTER_NAME] [default: cluster domain minus .local]
-    #[arg(long, value_name = "NAME", help_heading = "Naming")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Naming")]
     cluster_name: Option<String>,
     /// The pod's primary IP (status.podIP) [env: MY_POD_IP, POD_IP]
-    #[arg(long, value_name = "IP", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "IP", help_heading = "Pod facts")]
     pod_ip: Option<String>,
     /// All pod IPs, comma-separated (status.podIPs) [env: MY_POD_IPS]
-    #[arg(long, value_name = "IP,IP", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "IP,IP", help_heading = "Pod facts")]
     pod_ips: Option<String>,
     /// Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6 [env: RELNODE_IP_FAMILY]
-    #[arg(long, value_name = "FAMILY", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "FAMILY", help_heading = "Pod facts")]
     ip_family: Option<String>,
     /// The pod's namespace (metadata.namespace) [env: MY_POD_NAMESPACE, POD_NAMESPACE]
-    #[arg(long, value_name = "NS", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "NS", help_heading = "Pod facts")]
     namespace: Option<String>,
     /// The cluster's DNS domain [env: CLUSTER_DOMAIN] [default: from resolv.conf, else cluster.local]
-    #[arg(long, value_name = "DOMAIN", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "DOMAIN", help_heading = "Pod facts")]
     cluster_domain: Option<String>,
     /// The pod's hostname [env: RELNODE_HOSTNAME] [default: the kernel hostname's first label]
-    #[arg(long, value_name = "HOST", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "HOST", help_heading = "Pod facts")]
     hostname: Option<String>,
     /// The headless Service (pod subdomain) [env: RELNODE_SERVICE] [default: from the hosts file]
-    #[arg(long, value_name = "SERVICE", help_heading = "Pod facts")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "SERVICE",
+        help_heading = "Pod facts"
+    )]
     service: Option<String>,
     /// A file holding the Erlang cookie, e.g. a mounted Secret [env: RELNODE_COOKIE_FILE]
-    #[arg(long, value_name = "FILE", help_heading = "Pod facts")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Pod facts")]
     cookie_file: Option<String>,
     /// The directory holding the service-account `namespace` file [env: RELNODE_SERVICE_ACCOUNT_DIR] [default: /var/run/secrets/kubernetes.io/serviceaccount]
-    #[arg(long, value_name = "DIR", help_heading = "Files read")]
+    #[arg(long, global = true, value_name = "DIR", help_heading = "Files read")]
     service_account_dir: Option<String>,
     /// The resolver config whose search list gives the cluster domain [env: RELNODE_RESOLV_CONF] [default: /etc/resolv.conf]
-    #[arg(long, value_name = "FILE", help_heading = "Files read")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Files read")]
     resolv_conf: Option<String>,
     /// The hosts file whose FQDN line gives the Service [env: RELNODE_HOSTS_FILE] [default: /etc/hosts]
-    #[arg(long, value_name = "FILE", help_heading = "Files read")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = "Files read")]
     hosts_file: Option<String>,
 }
 
@@ -174,40 +177,31 @@ pub enum Parsed {
 }
 
 pub fn parse() -> Parsed {
-    let (command, (inputs, explain)) = match Cli::parse().command {
-        CliCommand::Env { format, inputs } => {
+    let Cli { command, inputs } = Cli::parse();
+    let (command, wrapped) = match command {
+        CliCommand::Env { format } => {
             let format = match format {
                 CliFormat::Sh => Format::Sh,
                 CliFormat::Json => Format::Json,
                 CliFormat::Dotenv => Format::Dotenv,
             };
-            (Command::Env { format }, inputs.into_inputs(None))
+            (Command::Env { format }, None)
         }
-        CliCommand::Render {
-            output,
-            template,
-            inputs,
-        } => (
-            Command::Render { output, template },
-            inputs.into_inputs(None),
-        ),
-        CliCommand::Exec {
-            output,
-            inputs,
-            command,
-        } => {
+        CliCommand::Render { output, template } => (Command::Render { output, template }, None),
+        CliCommand::Exec { output, command } => {
             let wrapped = command.first().cloned();
             (
                 Command::Exec {
                     output,
                     argv: command,
                 },
-                inputs.into_inputs(wrapped),
+                wrapped,
             )
         }
         CliCommand::Completions { shell } => return Parsed::Completions(shell),
         CliCommand::Man => return Parsed::Man,
     };
+    let (inputs, explain) = inputs.into_inputs(wrapped);
     Parsed::Run(Box::new(Options {
         command,
         inputs,
@@ -241,9 +235,7 @@ mod tests {
     /// The env vars `facts` reads are the ones `--help` names, for every input.
     #[test]
     fn help_names_every_env_var_facts_reads() {
-        let mut cmd = Cli::command();
-        let env = cmd.find_subcommand_mut("env").expect("env subcommand");
-        let help = env.render_long_help().to_string();
+        let help = Cli::command().render_long_help().to_string();
         for input in ALL_INPUTS {
             let line = help
                 .lines()
