@@ -273,6 +273,27 @@ mod tests {
         assert_eq!(sh_quote(""), "''");
     }
 
+    /// Values no input can carry today (newlines, control characters) still survive the
+    /// quoting, so a future input or a user's template cannot break the file.
+    #[test]
+    fn sh_quote_survives_a_real_shell_for_any_text() {
+        for value in [
+            "a\nb",
+            "\n",
+            "tab\there",
+            "'\n'",
+            "$(echo no)\n`echo no`",
+            "\u{1}\u{7f}é",
+        ] {
+            let out = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!("v={}; printf %s \"$v\"", sh_quote(value)))
+                .output()
+                .expect("run sh");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), value, "{value:?}");
+        }
+    }
+
     #[test]
     fn erl_options_keep_the_users_own() {
         assert_eq!(
