@@ -406,14 +406,7 @@ impl Gatherer<'_> {
                 }
             },
         };
-        match naming::node_name(
-            Shape::new(Strategy::Kubernetes, Mode::Ip).expect("a libcluster pair"),
-            &naming::Parts {
-                basename: &found.value,
-                ip: Some([127, 0, 0, 1].into()),
-                ..Default::default()
-            },
-        ) {
+        match naming::check_basename(&found.value) {
             Err(NameError::Invalid { problem, .. }) => Err(invalid(
                 &BASENAME,
                 &found,

@@ -279,7 +279,8 @@ pub fn strip_root_dot(domain: &str) -> &str {
     domain.strip_suffix('.').unwrap_or(domain)
 }
 
-fn check_basename(basename: &str) -> Result<(), NameError> {
+/// Erlang's rule for the part before '@'.
+pub fn check_basename(basename: &str) -> Result<(), NameError> {
     if basename.is_empty() {
         return Err(NameError::Missing(Part::Basename));
     }
