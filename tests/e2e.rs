@@ -3,10 +3,14 @@
 //! cluster DNS, a real mix release). Without root the script prints a SKIP line and passes;
 //! as root, a missing package is a failure (scripts/test installs them).
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
+
+use common::is_root;
 
 /// What one run of the suite printed and how it ended.
 struct Run {
@@ -117,13 +121,4 @@ fn e2e_suite_fails_with_a_relnode_that_ignores_mode() {
             run.failures
         );
     }
-}
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
-            s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
 }

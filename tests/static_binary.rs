@@ -23,6 +23,10 @@
 //! it, the build falls back to `x86_64-unknown-linux-gnu` with
 //! `-C target-feature=+crt-static` and says so on stderr.
 
+mod common;
+
+use common::is_root;
+
 use std::env;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -236,18 +240,6 @@ fn static_binary_is_static() {
 }
 
 // ---------------------------------------------------------------- empty root
-
-fn is_root() -> bool {
-    // Effective uid, the second field of `Uid:`, without a libc dependency.
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
-        })
-        .unwrap_or(false)
-}
 
 fn skip_unless_root(test: &str) -> bool {
     if is_root() {

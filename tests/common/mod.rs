@@ -136,11 +136,14 @@ pub fn shells() -> Vec<Vec<&'static str>> {
     all
 }
 
+/// Effective uid 0: the second number of `Uid:` in /proc/self/status (no libc needed).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| {
+        .ok()
+        .and_then(|s| {
             s.lines()
-                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|uid| uid == "0"))
         })
         .unwrap_or(false)
 }
