@@ -93,7 +93,7 @@ fn run(options: Options) -> anyhow::Result<()> {
         }
         Command::Render { output, template } => {
             let text = render::render(&facts, &release, template.as_deref())?;
-            render::write_atomic(&output, text.as_bytes(), file_mode)?;
+            write_output(&output, &text, file_mode)?;
             eprintln!(
                 "relnode: wrote {} for node {}",
                 output.display(),
@@ -103,7 +103,7 @@ fn run(options: Options) -> anyhow::Result<()> {
         Command::Exec { output, argv } => {
             if let Some(output) = output {
                 let text = render::render(&facts, &release, None)?;
-                render::write_atomic(&output, text.as_bytes(), file_mode)?;
+                write_output(&output, &text, file_mode)?;
             }
             // One write: this line lands in every pod's log, often beside the release's own.
             let line = format!(
@@ -116,4 +116,14 @@ fn run(options: Options) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes the env file; a failure says what to do, as input errors do.
+fn write_output(path: &std::path::Path, text: &str, mode: u32) -> anyhow::Result<()> {
+    render::write_atomic(path, text.as_bytes(), mode).map_err(|err| {
+        anyhow::anyhow!(
+            "--output {}: {err:#}\n  fix: the directory must be writable by this user; mount a volume there (an emptyDir in Kubernetes) or choose another --output",
+            path.display()
+        )
+    })
 }

@@ -884,3 +884,28 @@ fn version_help_completions_and_man() {
         &man[..man.len().min(200)]
     );
 }
+
+#[test]
+fn an_unwritable_output_says_what_to_do_and_starts_nothing() {
+    let pod = Pod::new("unwritable");
+    let blocker = pod.write("not-a-dir", "");
+    let output = blocker.join("env.sh");
+    let marker = pod.path("started");
+    let touch = format!("touch '{}'", marker.display());
+    let res = pod.run(
+        &[
+            "exec",
+            "--output",
+            output.to_str().expect("utf-8"),
+            "--",
+            "sh",
+            "-c",
+            &touch,
+        ],
+        &[("RELEASE_NAME", "app"), ("MY_POD_IP", "10.0.0.1")],
+    );
+    assert_eq!(res.status.code(), Some(1), "{}", stderr(&res));
+    let err = stderr(&res);
+    assert!(err.contains("--output") && err.contains("fix: "), "{err}");
+    assert!(!exists(&marker), "the release started without its env file");
+}
