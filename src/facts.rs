@@ -167,18 +167,11 @@ impl Facts {
         };
         naming::node_name(self.shape, &parts).map_err(|err| match err {
             NameError::Invalid { part, problem } => {
-                let (input, found, fix) = match part {
-                    Part::Ip => (
-                        &POD_IP,
-                        self.ip.as_ref().map(|i| Sourced::new(i.value.to_string(), i.source.clone())),
-                        "use mode ip (the name is then app@<ipv6>), or for a StatefulSet mode hostname or the dnssrv strategy",
-                    ),
-                    Part::ClusterName => (
-                        &CLUSTER_NAME,
-                        self.cluster_name.clone(),
-                        "use the kubernetes_cluster_name your DNS serves as <name>.local (DNS labels: lowercase letters, digits, '-')",
-                    ),
-                    _ => (&BASENAME, Some(self.basename.clone()), "check the inputs with relnode env --explain"),
+                let (input, found) = self.part(part);
+                let fix = match part {
+                    Part::Ip => "use mode ip (the name is then app@<ipv6>), or for a StatefulSet mode hostname or the dnssrv strategy",
+                    Part::ClusterName => "use the kubernetes_cluster_name your DNS serves as <name>.local (DNS labels: lowercase letters, digits, '-')",
+                    _ => "check the inputs with relnode env --explain",
                 };
                 match found {
                     Some(found) => invalid(input, &found, &problem, fix),
@@ -191,13 +184,32 @@ impl Facts {
                 problem,
                 fix: "shorten the basename, service or namespace (relnode env --explain shows where each part came from)".into(),
             },
+            // `gather` looks up every part the shape needs, so this is a bug, said plainly.
             NameError::Missing(part) => InputError {
-                subject: format!("{part:?}"),
+                subject: self.part(part).0.subject(),
                 found: None,
-                problem: "is missing".into(),
-                fix: "check the inputs with relnode env --explain".into(),
+                problem: format!("was not looked up for {}", self.shape),
+                fix: "pass it explicitly, and please report this as a relnode bug".into(),
             },
         })
+    }
+
+    /// The input behind a part of the name, and its value as found.
+    fn part(&self, part: Part) -> (&'static Input, Option<Sourced<String>>) {
+        match part {
+            Part::Basename => (&BASENAME, Some(self.basename.clone())),
+            Part::Ip => (
+                &POD_IP,
+                self.ip
+                    .as_ref()
+                    .map(|i| Sourced::new(i.value.to_string(), i.source.clone())),
+            ),
+            Part::Hostname => (&HOSTNAME, self.hostname.clone()),
+            Part::Service => (&SERVICE, self.service.clone()),
+            Part::Namespace => (&NAMESPACE, self.namespace.clone()),
+            Part::ClusterDomain => (&CLUSTER_DOMAIN, self.cluster_domain.clone()),
+            Part::ClusterName => (&CLUSTER_NAME, self.cluster_name.clone()),
+        }
     }
 
     /// Each fact, its value and where it came from, for `--explain`.
@@ -772,9 +784,9 @@ fn parse_ip(input: &Input, given: &Sourced<String>, text: &str) -> Result<IpAddr
 }
 
 fn check_label(input: &Input, found: &Sourced<String>, fix: &str) -> Result<()> {
-    match naming::label(&found.value, Part::Namespace) {
-        Err(NameError::Invalid { problem, .. }) => Err(invalid(input, found, &problem, fix)),
-        _ => Ok(()),
+    match naming::label_problem(&found.value) {
+        Some(problem) => Err(invalid(input, found, &problem, fix)),
+        None => Ok(()),
     }
 }
 

@@ -76,14 +76,15 @@ fn run(options: Options) -> anyhow::Result<()> {
     } else {
         0o644
     };
-    let own_erl_options = std::env::var(ERL_OPTIONS_VAR).ok();
+    // The variables as set in this process: merged with its own ELIXIR_ERL_OPTIONS.
+    let own_vars = || release.vars(std::env::var(ERL_OPTIONS_VAR).ok().as_deref());
 
     match options.command {
         Command::Env { format } => {
             let text = match format {
                 Format::Sh => render::render(&facts, &release, None)?,
-                Format::Json => render::json(&release.vars(own_erl_options.as_deref())),
-                Format::Dotenv => render::dotenv(&release.vars(own_erl_options.as_deref()))?,
+                Format::Json => render::json(&own_vars()),
+                Format::Dotenv => render::dotenv(&own_vars())?,
             };
             let mut stdout = std::io::stdout().lock();
             stdout
@@ -112,7 +113,7 @@ fn run(options: Options) -> anyhow::Result<()> {
                 release.node
             );
             std::io::stderr().write_all(line.as_bytes()).ok();
-            return Err(exec::exec(&argv, &release.vars(own_erl_options.as_deref())).into());
+            return Err(exec::exec(&argv, &own_vars()).into());
         }
     }
     Ok(())

@@ -299,13 +299,14 @@ pub fn check_basename(basename: &str) -> Result<(), NameError> {
 }
 
 /// A DNS-1123 label, as Kubernetes requires of namespaces, Services and pod hostnames.
-pub fn label(value: &str, part: Part) -> Result<&str, NameError> {
+fn label(value: &str, part: Part) -> Result<&str, NameError> {
     label_problem(value)
         .map(|problem| Err(NameError::Invalid { part, problem }))
         .unwrap_or(Ok(value))
 }
 
-fn label_problem(value: &str) -> Option<String> {
+/// What makes `value` not a DNS-1123 label, if anything.
+pub fn label_problem(value: &str) -> Option<String> {
     if value.is_empty() {
         return Some("is empty".into());
     }

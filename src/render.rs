@@ -18,6 +18,8 @@ pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/env.sh.tera");
 /// Distribution over IPv6: without it the VM listens on IPv4 only and never meets its peers.
 pub const PROTO_DIST_IPV6: &str = "inet6_tcp";
 pub const ERL_OPTIONS_VAR: &str = "ELIXIR_ERL_OPTIONS";
+/// Long names: every name libcluster dials has a dot or is an IP literal.
+pub const RELEASE_DISTRIBUTION: &str = "name";
 
 /// What the release must be started with.
 #[derive(Debug)]
@@ -40,7 +42,7 @@ impl Release {
     /// `ELIXIR_ERL_OPTIONS`, which is kept.
     pub fn vars(&self, erl_options: Option<&str>) -> Vec<(&'static str, String)> {
         let mut vars = vec![
-            ("RELEASE_DISTRIBUTION", "name".to_owned()),
+            ("RELEASE_DISTRIBUTION", RELEASE_DISTRIBUTION.to_owned()),
             ("RELEASE_NODE", self.node.clone()),
         ];
         if let Some(cookie) = &self.cookie {
@@ -83,7 +85,7 @@ fn context(facts: &Facts, release: &Release) -> Context {
     ctx.insert("libcluster", &facts.shape.to_string());
     ctx.insert("strategy", &facts.strategy.value.to_string());
     ctx.insert("mode", &facts.mode.value.to_string());
-    ctx.insert("release_distribution", "name");
+    ctx.insert("release_distribution", RELEASE_DISTRIBUTION);
     ctx.insert("release_node", &release.node);
     ctx.insert("release_cookie", &text(release.cookie.clone()));
     ctx.insert("ipv6", &release.ipv6);
