@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{InputError, shown};
 use crate::files::{self, ReadError};
+use crate::fly;
 use crate::inputs::{
     DEFAULT_HOSTS_FILE, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, Input, Lookup,
     Source, Sourced, input,
@@ -16,6 +17,7 @@ use crate::inputs::{
 use crate::kubelet::{Hosts, ResolvConf, ServiceAccount};
 use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
 use crate::node::Cookie;
+use crate::output::{TARGET_VALUES, TargetKind};
 
 pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
@@ -35,6 +37,12 @@ pub struct PodFacts {
     pub hostname: Option<Sourced<String>>,
     pub service: Option<Sourced<String>>,
     pub cookie: Option<Sourced<Cookie>>,
+    /// What reads the name (`--target`).
+    pub target: Sourced<TargetKind>,
+    /// `kubernetes` or `fly`.
+    pub platform: Sourced<&'static str>,
+    /// Strategy dnscluster: the name dns_cluster looks up, handed on as DNS_CLUSTER_QUERY.
+    pub query: Option<Sourced<String>>,
     /// Said once the name is known to be good.
     pub warnings: Vec<String>,
 }
@@ -107,6 +115,8 @@ impl PodFacts {
             (input(id).what, s.value.to_string(), s.source.to_string())
         }
         let mut rows = vec![
+            row(Id::Target, &self.target),
+            row(Id::Platform, &self.platform),
             row(Id::Strategy, &self.strategy),
             row(Id::Mode, &self.mode),
             row(Id::Basename, &self.basename),
@@ -120,6 +130,7 @@ impl PodFacts {
             (Id::ClusterName, &self.cluster_name),
             (Id::Hostname, &self.hostname),
             (Id::Service, &self.service),
+            (Id::Query, &self.query),
         ];
         rows.extend(
             optional
@@ -167,15 +178,27 @@ struct Gatherer<'a> {
 
 impl Gatherer<'_> {
     fn gather(mut self) -> Result<PodFacts> {
+        let target = self.target()?;
+        let platform = fly::platform(self.lookup)?;
+        let fly = if platform.value == "fly" {
+            Some(fly::gather(self.lookup, &platform)?)
+        } else {
+            None
+        };
         let strategy = match self.lookup.text(Id::Strategy)? {
             Some(s) => Sourced::new(
                 s.value.parse().map_err(|()| {
                     invalid(Id::Strategy, &s, "is not a strategy relnode knows", &format!(
-                        "use one of {} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV)",
+                        "use one of {} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV; phoenixframework/dns_cluster)",
                         naming::STRATEGY_VALUES
                     ))
                 })?,
                 s.source,
+            ),
+            // Fly's Elixir guide clusters with dns_cluster.
+            None if fly.is_some() => Sourced::new(
+                Strategy::DnsCluster,
+                Source::Derived("platform fly: dns_cluster, as Fly's Elixir guide does"),
             ),
             None => Sourced::new(Strategy::Kubernetes, Source::Default),
         };
@@ -193,27 +216,24 @@ impl Gatherer<'_> {
             ),
             None => self.default_mode(strategy.value)?,
         };
-        let shape = Shape::new(strategy.value, mode.value).ok_or_else(|| InputError {
-            subject: format!(
-                "{} and {}",
-                input(Id::Strategy).subject(),
-                input(Id::Mode).subject()
-            ),
-            found: Some(format!(
-                "strategy {} (from {}) with mode {} (from {})",
-                strategy.value, strategy.source, mode.value, mode.source
-            )),
-            problem: "is not a pair libcluster has".into(),
-            fix: format!("choose one of: {}", naming::SHAPES),
-        })?;
+        let shape = Shape::new(strategy.value, mode.value)
+            .filter(|shape| fly.is_none() || shape.uses_ip_literal())
+            .ok_or_else(|| self.no_such_shape(&strategy, &mode, fly.is_some()))?;
 
-        let basename = self.basename()?;
+        let basename = match &fly {
+            Some(fly) => fly.basename.clone(),
+            None => self.basename(target.value.default_basename())?,
+        };
         let hostname = if shape.needs_hostname() {
             Some(self.hostname()?)
         } else {
             None
         };
-        let (ip, ipv6) = self.ip(shape, hostname.as_ref())?;
+        // Fly: always the 6PN address, always IPv6 distribution (remote and rpc too).
+        let (ip, ipv6) = match &fly {
+            Some(fly) => (Some(fly.ip.clone()), true),
+            None => self.ip(shape, hostname.as_ref())?,
+        };
         let namespace = if shape.needs_namespace() {
             Some(self.namespace()?)
         } else {
@@ -247,7 +267,14 @@ impl Gatherer<'_> {
             None
         };
         let cookie = self.cookie()?;
-        warnings.extend(libcluster_warnings(shape, ipv6));
+        let query = self.query(shape, fly.as_ref())?;
+        if shape.strategy == Strategy::DnsCluster {
+            warnings.extend(self.dual_stack_note(ip.as_ref())?);
+        }
+        // libcluster's own limits matter only to a mix release that runs it.
+        if target.value == TargetKind::Elixir {
+            warnings.extend(libcluster_warnings(shape, ipv6));
+        }
         Ok(PodFacts {
             strategy,
             mode,
@@ -261,8 +288,114 @@ impl Gatherer<'_> {
             hostname,
             service,
             cookie,
+            target,
+            platform,
+            query,
             warnings,
         })
+    }
+
+    fn target(&self) -> Result<Sourced<TargetKind>> {
+        Ok(match self.lookup.text(Id::Target)? {
+            Some(given) => match given.value.parse() {
+                Ok(kind) => Sourced::new(kind, given.source),
+                Err(()) => {
+                    return Err(invalid(
+                        Id::Target,
+                        &given,
+                        "is not a target relnode knows",
+                        &format!("use one of {TARGET_VALUES}"),
+                    ));
+                }
+            },
+            None => Sourced::new(TargetKind::Elixir, Source::Default),
+        })
+    }
+
+    /// Strategy and mode that name no node anyone dials; dns_cluster and Fly say why.
+    fn no_such_shape(
+        &self,
+        strategy: &Sourced<Strategy>,
+        mode: &Sourced<Mode>,
+        on_fly: bool,
+    ) -> InputError {
+        let (problem, fix) = if strategy.value == Strategy::DnsCluster {
+            (
+                "cannot work: dns_cluster dials <its basename>@<each A/AAAA address>, so a node named by a host name never matches (dns_cluster #14)".to_owned(),
+                "drop --mode (dnscluster names are <basename>@<ip>), or use libcluster's dnssrv strategy for host names".to_owned(),
+            )
+        } else if on_fly {
+            (
+                "cannot work on Fly.io: a Machine is reached at its FLY_PRIVATE_IP, and only mode ip names it so".to_owned(),
+                "drop --mode (Fly names are <basename>@<FLY_PRIVATE_IP>)".to_owned(),
+            )
+        } else {
+            (
+                "is not a pair libcluster has".to_owned(),
+                format!("choose one of: {}", naming::SHAPES),
+            )
+        };
+        InputError {
+            subject: format!(
+                "{} and {}",
+                input(Id::Strategy).subject(),
+                input(Id::Mode).subject()
+            ),
+            found: Some(format!(
+                "strategy {} (from {}) with mode {} (from {})",
+                strategy.value, strategy.source, mode.value, mode.source
+            )),
+            problem,
+            fix,
+        }
+    }
+
+    /// dns_cluster's query: given, or on Fly `<app>.internal`. Only for strategy dnscluster.
+    fn query(&self, shape: Shape, fly: Option<&fly::FlyFacts>) -> Result<Option<Sourced<String>>> {
+        if shape.strategy != Strategy::DnsCluster {
+            return Ok(None);
+        }
+        let Some(given) = self.lookup.text(Id::Query)? else {
+            return Ok(fly.map(|f| {
+                Sourced::new(
+                    f.query.clone(),
+                    Source::Derived("platform fly: <app>.internal"),
+                )
+            }));
+        };
+        let name = naming::strip_root_dot(&given.value);
+        if let Err(NameError::Invalid { problem, .. }) = naming::domain(name, Part::ClusterDomain) {
+            return Err(invalid(
+                Id::Query,
+                &given,
+                &problem,
+                "use the DNS name whose A/AAAA records list the nodes, e.g. myapp-headless.default.svc.cluster.local or myapp.internal",
+            ));
+        }
+        Ok(Some(Sourced::new(name.to_owned(), given.source)))
+    }
+
+    /// A dual-stack pod without a chosen family: dns_cluster dials both families' names.
+    fn dual_stack_note(&self, ip: Option<&Sourced<IpAddr>>) -> Result<Option<String>> {
+        if self.lookup.text(Id::IpFamily)?.is_some() {
+            return Ok(None);
+        }
+        let Some(list) = self.lookup.text(Id::PodIps)? else {
+            return Ok(None);
+        };
+        let families: Vec<bool> = list
+            .value
+            .split(',')
+            .filter_map(|i| i.trim().parse::<IpAddr>().ok())
+            .map(|i| i.is_ipv6())
+            .collect();
+        if !(families.contains(&true) && families.contains(&false)) {
+            return Ok(None);
+        }
+        let chosen = ip.map(|i| i.value.to_string()).unwrap_or_default();
+        Ok(Some(format!(
+            "a dual-stack pod with strategy dnscluster: dns_cluster looks up A and AAAA and dials <basename>@ every address, so each peer is dialled under both families' names and only the one this node is named by ({chosen}) connects; the other dials fail harmlessly. Set --ip-family (RELNODE_IP_FAMILY) to choose: ipv4, or ipv6 (distribution then runs over IPv6)"
+        )))
     }
 
     /// libcluster's default, except DNSSRV, whose SRV target depends on the pod: its hostname
@@ -295,9 +428,13 @@ impl Gatherer<'_> {
         Ok(Sourced::new(Mode::Hostname, Source::Default))
     }
 
-    fn basename(&self) -> Result<Sourced<String>> {
+    fn basename(&self, default: Option<&'static str>) -> Result<Sourced<String>> {
         let found = match self.lookup.text(Id::Basename)? {
             Some(given) => given,
+            // The target's own default (RabbitMQ's `rabbit`).
+            None if default.is_some() => {
+                Sourced::new(default.unwrap_or_default().to_owned(), Source::Default)
+            }
             None => match self
                 .wrapped_command
                 .and_then(|c| self.release_script_name(c))

@@ -6,8 +6,11 @@
 //! a default: an unset `FLY_APP_NAME` or `FLY_PRIVATE_IP` is how apps end up named `@127.0.0.1`
 //! or `app@` today (supavisor#97, flyctl#2995).
 
+use std::ffi::OsString;
 use std::net::{IpAddr, Ipv6Addr};
 
+use crate::error::{InputError, shown};
+use crate::inputs::{Id, Lookup, Source, Sourced, input};
 use crate::naming;
 
 pub const APP_NAME: &str = "FLY_APP_NAME";
@@ -80,9 +83,7 @@ fn required<'a>(var: &'static str, value: Option<&'a str>) -> Result<&'a str, Fl
             } else {
                 "is not set".into()
             },
-            fix: format!(
-                "run on a Fly Machine (Fly sets {var}), or set it yourself; outside Fly use --platform kubernetes"
-            ),
+            fix: format!("run on a Fly Machine (Fly sets {var}), or set it yourself"),
         }),
     }
 }
@@ -163,6 +164,89 @@ fn private_ip(raw: &str) -> Result<Ipv6Addr, FlyError> {
         )));
     }
     Ok(v6)
+}
+
+/// The platform as chosen (`--platform`) or detected, for `--explain`.
+pub fn platform(lookup: &Lookup) -> Result<Sourced<&'static str>, InputError> {
+    if let Some(given) = lookup.text(Id::Platform)? {
+        return match given.value.to_ascii_lowercase().as_str() {
+            "fly" | "fly.io" => Ok(Sourced::new("fly", given.source)),
+            "kubernetes" | "k8s" => Ok(Sourced::new("kubernetes", given.source)),
+            _ => Err(InputError {
+                subject: input(Id::Platform).subject(),
+                found: Some(given.found()),
+                problem: "is not a platform relnode knows".into(),
+                fix: "use kubernetes or fly".into(),
+            }),
+        };
+    }
+    let present = |var| lookup.var_os(var).is_some();
+    Ok(if detected(present(APP_NAME), present(PRIVATE_IP)) {
+        Sourced::new(
+            "fly",
+            Source::Derived("detected: FLY_APP_NAME or FLY_PRIVATE_IP is set"),
+        )
+    } else {
+        Sourced::new("kubernetes", Source::Default)
+    })
+}
+
+/// On Fly.io: the basename and IP, with where they came from, and DNSCluster's query.
+#[derive(Debug)]
+pub struct FlyFacts {
+    pub basename: Sourced<String>,
+    pub ip: Sourced<IpAddr>,
+    pub query: String,
+}
+
+/// Reads the Machine's variables; every failure names the variable and how Fly was chosen.
+pub fn gather(lookup: &Lookup, platform: &Sourced<&'static str>) -> Result<FlyFacts, InputError> {
+    let why = format!("platform fly, {}", platform.source);
+    let scheme = match lookup.text(Id::FlyBasename)? {
+        None => Basename::Deploy,
+        Some(given) => given.value.parse().map_err(|()| InputError {
+            subject: input(Id::FlyBasename).subject(),
+            found: Some(given.found()),
+            problem: "is not a basename scheme".into(),
+            fix: format!("use one of {BASENAME_VALUES}"),
+        })?,
+    };
+    let text = |var: &'static str| -> Result<Option<String>, InputError> {
+        lookup
+            .var_os(var)
+            .map(OsString::into_string)
+            .transpose()
+            .map_err(|bytes| InputError {
+                subject: format!("{var} ({why})"),
+                found: Some(shown(&bytes)),
+                problem: "is not valid UTF-8".into(),
+                fix: format!("{var} is set by Fly; do not override it"),
+            })
+    };
+    let (app, image, ip) = (text(APP_NAME)?, text(IMAGE_REF)?, text(PRIVATE_IP)?);
+    let vars = Vars {
+        app_name: app.as_deref(),
+        image_ref: image.as_deref(),
+        private_ip: ip.as_deref(),
+    };
+    let fly = node(vars, scheme).map_err(|e| InputError {
+        subject: format!("{} ({why})", e.var),
+        found: e.found.map(|f| shown(&f)),
+        problem: e.problem,
+        fix: format!(
+            "{}; relnode never falls back to a name like app@127.0.0.1 (outside Fly: --platform kubernetes or RELNODE_PLATFORM=kubernetes)",
+            e.fix
+        ),
+    })?;
+    let basename_source = match scheme {
+        Basename::Deploy => Source::Derived("FLY_APP_NAME-<FLY_IMAGE_REF after its last '-'>"),
+        Basename::App => Source::Env(APP_NAME),
+    };
+    Ok(FlyFacts {
+        basename: Sourced::new(fly.basename, basename_source),
+        ip: Sourced::new(IpAddr::V6(fly.ip), Source::Env(PRIVATE_IP)),
+        query: fly.query,
+    })
 }
 
 #[cfg(test)]

@@ -31,6 +31,13 @@ pub enum Id {
     ServiceAccountDir,
     ResolvConf,
     HostsFile,
+    // Issue 10: what reads the name, dns_cluster and Fly.io.
+    Target,
+    NodeVar,
+    HostVar,
+    Query,
+    Platform,
+    FlyBasename,
 }
 
 /// An input as the user sees it.
@@ -53,6 +60,8 @@ pub struct Input {
 const NAMING: &str = "Naming";
 const POD: &str = "Pod facts";
 const FILES: &str = "Files read";
+const OUTPUT: &str = "Output";
+const PLATFORM: &str = "Platform";
 
 pub const DEFAULT_SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 pub const DEFAULT_RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -211,6 +220,66 @@ pub const INPUTS: &[Input] = &[
         help: "The hosts file whose FQDN line gives the Service",
         otherwise: Some(DEFAULT_HOSTS_FILE),
         heading: FILES,
+    },
+    Input {
+        id: Id::Target,
+        what: "target",
+        long: "target",
+        env: &["RELNODE_TARGET"],
+        value_name: "TARGET",
+        help: "What reads the name: elixir (a mix release's RELEASE_*), vm-args (rebar3/relx: a -name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), none (only --node-var/--host-var)",
+        otherwise: Some("elixir"),
+        heading: OUTPUT,
+    },
+    Input {
+        id: Id::NodeVar,
+        what: "node variable",
+        long: "node-var",
+        env: &["RELNODE_NODE_VAR"],
+        value_name: "VAR",
+        help: "Also export the whole name (name@host) as VAR: EMQX_NODE__NAME, DOCKER_VERNEMQ_NODENAME, NODE_NAME for a vm.args.src `-name ${NODE_NAME}`",
+        otherwise: None,
+        heading: OUTPUT,
+    },
+    Input {
+        id: Id::HostVar,
+        what: "host variable",
+        long: "host-var",
+        env: &["RELNODE_HOST_VAR"],
+        value_name: "VAR",
+        help: "Also export the host part (after '@') as VAR: CouchDB's NODENAME",
+        otherwise: None,
+        heading: OUTPUT,
+    },
+    Input {
+        id: Id::Query,
+        what: "query",
+        long: "query",
+        env: &["DNS_CLUSTER_QUERY"],
+        value_name: "NAME",
+        help: "Strategy dnscluster: the name dns_cluster looks up (A and AAAA); exported as DNS_CLUSTER_QUERY for the release",
+        otherwise: Some("fly: <app>.internal"),
+        heading: NAMING,
+    },
+    Input {
+        id: Id::Platform,
+        what: "platform",
+        long: "platform",
+        env: &["RELNODE_PLATFORM"],
+        value_name: "PLATFORM",
+        help: "Where the node runs: kubernetes or fly (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP)",
+        otherwise: Some("fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, else kubernetes"),
+        heading: PLATFORM,
+    },
+    Input {
+        id: Id::FlyBasename,
+        what: "Fly basename",
+        long: "fly-basename",
+        env: &["RELNODE_FLY_BASENAME"],
+        value_name: "SCHEME",
+        help: "On Fly.io: deploy (<app>-<image ref suffix>, Fly's guide: each deploy its own cluster) or app (<app>)",
+        otherwise: Some("deploy"),
+        heading: PLATFORM,
     },
 ];
 

@@ -7,6 +7,7 @@ mod commands;
 mod error;
 mod facts;
 mod files;
+mod fly;
 mod inputs;
 mod kubelet;
 mod naming;

@@ -17,6 +17,9 @@ pub enum Strategy {
     /// `Cluster.Strategy.Kubernetes.DNSSRV` (SRV records of a headless Service: a StatefulSet
     /// pod's hostname, or a Deployment pod's dashed IP).
     DnsSrv,
+    /// phoenixframework/dns_cluster (the Phoenix generator's default, not libcluster): it looks
+    /// up A and AAAA records and dials `<its own basename>@<:inet.ntoa(ip)>`.
+    DnsCluster,
 }
 
 /// The `mode:` option of `Cluster.Strategy.Kubernetes`. For DNSSRV, which has no such option,
@@ -35,11 +38,10 @@ pub struct Shape {
     pub mode: Mode,
 }
 
-pub const STRATEGY_VALUES: &str = "kubernetes, dns, dnssrv";
+pub const STRATEGY_VALUES: &str = "kubernetes, dns, dnssrv, dnscluster";
 pub const MODE_VALUES: &str = "ip, dns, hostname";
 /// Every pair libcluster 3.5.0 has, in the words users will recognise.
-pub const SHAPES: &str =
-    "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname or dns";
+pub const SHAPES: &str = "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname or dns; dnscluster with mode ip";
 
 impl FromStr for Strategy {
     type Err = ();
@@ -51,6 +53,7 @@ impl FromStr for Strategy {
             "kubernetes" => Ok(Strategy::Kubernetes),
             "dns" | "kubernetes.dns" => Ok(Strategy::Dns),
             "dnssrv" | "kubernetes.dnssrv" => Ok(Strategy::DnsSrv),
+            "dnscluster" | "dns_cluster" => Ok(Strategy::DnsCluster),
             _ => Err(()),
         }
     }
@@ -80,6 +83,7 @@ impl fmt::Display for Strategy {
             Strategy::Kubernetes => "kubernetes",
             Strategy::Dns => "dns",
             Strategy::DnsSrv => "dnssrv",
+            Strategy::DnsCluster => "dnscluster",
         })
     }
 }
@@ -98,7 +102,7 @@ impl Strategy {
     /// libcluster's default for the strategy (the DNS strategies have only one).
     pub fn default_mode(self) -> Mode {
         match self {
-            Strategy::Kubernetes | Strategy::Dns => Mode::Ip,
+            Strategy::Kubernetes | Strategy::Dns | Strategy::DnsCluster => Mode::Ip,
             Strategy::DnsSrv => Mode::Hostname,
         }
     }
@@ -108,6 +112,7 @@ impl Strategy {
             Strategy::Kubernetes => "Cluster.Strategy.Kubernetes",
             Strategy::Dns => "Cluster.Strategy.Kubernetes.DNS",
             Strategy::DnsSrv => "Cluster.Strategy.Kubernetes.DNSSRV",
+            Strategy::DnsCluster => "DNSCluster",
         }
     }
 }
@@ -117,7 +122,9 @@ impl Shape {
     pub fn new(strategy: Strategy, mode: Mode) -> Option<Shape> {
         let exists = match strategy {
             Strategy::Kubernetes => true,
-            Strategy::Dns => mode == Mode::Ip,
+            // dns_cluster dials `<basename>@<ip>` only: a host-named node never matches
+            // (dns_cluster #14).
+            Strategy::Dns | Strategy::DnsCluster => mode == Mode::Ip,
             Strategy::DnsSrv => mode != Mode::Ip,
         };
         exists.then_some(Shape { strategy, mode })
@@ -557,6 +564,27 @@ mod tests {
         }
     }
 
+    /// dns_cluster's own doc example: `myapp-123@fdaa:1:36c9:a7b:198:c4b1:73c6:1`, the
+    /// basename followed by `:inet.ntoa` of an AAAA answer.
+    #[test]
+    fn dnscluster_names_are_basename_at_ntoa() {
+        let dnscluster = shape(Strategy::DnsCluster, Mode::Ip);
+        for (address, want) in [
+            (
+                "fdaa:1:36c9:a7b:198:c4b1:73c6:1",
+                "myapp-123@fdaa:1:36c9:a7b:198:c4b1:73c6:1",
+            ),
+            ("10.42.1.49", "myapp-123@10.42.1.49"),
+        ] {
+            let parts = Parts {
+                basename: "myapp-123",
+                ip: ip(address),
+                ..Parts::default()
+            };
+            assert_eq!(node_name(dnscluster, &parts).as_deref(), Ok(want));
+        }
+    }
+
     #[test]
     fn only_libclusters_pairs_exist() {
         use Mode::{Hostname, Ip};
@@ -571,6 +599,9 @@ mod tests {
             (DnsSrv, Hostname, true),
             (DnsSrv, Ip, false),
             (DnsSrv, Mode::Dns, true),
+            (Strategy::DnsCluster, Ip, true),
+            (Strategy::DnsCluster, Mode::Dns, false),
+            (Strategy::DnsCluster, Hostname, false),
         ] {
             assert_eq!(
                 Shape::new(strategy, mode).is_some(),
@@ -589,6 +620,9 @@ mod tests {
             ("Elixir.Cluster.Strategy.Kubernetes.DNS", Strategy::Dns),
             ("Kubernetes.DNSSRV", Strategy::DnsSrv),
             ("DNSSRV", Strategy::DnsSrv),
+            ("dnscluster", Strategy::DnsCluster),
+            ("DNSCluster", Strategy::DnsCluster),
+            ("dns_cluster", Strategy::DnsCluster),
         ] {
             assert_eq!(text.parse::<Strategy>(), Ok(want), "{text}");
         }

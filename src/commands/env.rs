@@ -19,7 +19,7 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         Format::Json => Encoding::Json,
         Format::Dotenv => Encoding::Dotenv,
     };
-    let bytes = encoding.encode(&pod.elixir(), &env)?;
+    let bytes = encoding.encode(&pod.output(), &env)?;
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(&bytes)

@@ -22,7 +22,7 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
     if let Some(output) = &args.output {
         write_env_file(&pod, output, None)?;
     }
-    let vars = pod.elixir().resolved(&env);
+    let vars = pod.output().resolved(&env);
     // One write: this line lands in every pod's log, often beside the release's own.
     let line = format!(
         "relnode: starting {} as node {}\n",

@@ -16,12 +16,14 @@ use crate::error::Result;
 use crate::facts::{self, PodFacts};
 use crate::inputs::{Env, Lookup, PodArgs};
 use crate::node::Node;
-use crate::output::{Elixir, Output, Target};
+use crate::output::{Output, Selected};
 
 /// This pod: its facts and the node they name.
 pub struct Pod {
     pub facts: PodFacts,
     pub node: Node,
+    /// The target (`--target`) and the variables it carries.
+    pub target: Selected,
 }
 
 impl Pod {
@@ -50,20 +52,25 @@ impl Pod {
             cookie: facts.cookie.as_ref().map(|c| c.value.clone()),
             ipv6: facts.ipv6,
         };
-        Ok(Pod { facts, node })
+        let query = facts.query.as_ref().map(|q| q.value.as_str());
+        let target = Selected::new(&facts.target, &Lookup { args, env }, &node, query)?;
+        for warning in target.warnings(&node) {
+            eprintln!("relnode: warning: {warning}");
+        }
+        Ok(Pod {
+            facts,
+            node,
+            target,
+        })
     }
 
-    pub fn output(&self, target: &dyn Target) -> Output<'_> {
+    /// The chosen target's variables.
+    pub fn output(&self) -> Output<'_> {
         Output {
             facts: &self.facts,
             node: &self.node,
-            vars: target.vars(&self.node),
+            vars: self.target.vars(&self.node),
         }
-    }
-
-    /// The target every command writes for today.
-    pub fn elixir(&self) -> Output<'_> {
-        self.output(&Elixir)
     }
 
     /// An env file with a cookie is for its owner's eyes only.

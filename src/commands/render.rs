@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use super::Pod;
 use crate::atomic;
 use crate::cli::RenderArgs;
-use crate::error::{Result, shown};
+use crate::error::{InputError, Result, shown};
 use crate::inputs::ProcessEnv;
-use crate::output::Encoding;
+use crate::output::{Encoding, vm_args};
 
 pub fn run(args: RenderArgs) -> Result<ExitCode> {
     let pod = Pod::prepare(&args.pod, &ProcessEnv, None)?;
@@ -22,12 +22,25 @@ pub fn run(args: RenderArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Checks the target, renders, writes atomically; shared with `exec --output`.
+/// Checks the target, renders, writes atomically; shared with `exec --output`. Target
+/// vm-args writes the `-name` fragment for `-args_file` instead (it holds no secret).
 pub fn write_env_file(pod: &Pod, path: &Path, template: Option<&Path>) -> Result<()> {
     atomic::check_target(path, "--output", pod.facts.cookie_file())?;
+    if pod.target.writes_fragment() {
+        if template.is_some() {
+            return Err(InputError {
+                subject: "template (--template) with target vm-args".into(),
+                found: None,
+                problem: "has nothing to render: target vm-args writes only the `-name` fragment for -args_file".into(),
+                fix: "drop --template, or add --node-var NODE_NAME to render an env file for a vm.args.src".into(),
+            }
+            .into());
+        }
+        return atomic::write(path, &vm_args::fragment(&pod.node), 0o644, "--output");
+    }
     let encoding = Encoding::Sh {
         template: template.map(Path::to_path_buf),
     };
-    let bytes = encoding.encode(&pod.elixir(), &ProcessEnv)?;
+    let bytes = encoding.encode(&pod.output(), &ProcessEnv)?;
     atomic::write(path, &bytes, pod.file_mode(), "--output")
 }

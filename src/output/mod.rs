@@ -6,7 +6,10 @@
 mod dotenv;
 mod elixir;
 mod json;
+mod rabbitmq;
+mod select;
 mod sh;
+pub mod vm_args;
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -17,6 +20,7 @@ use crate::inputs::Env;
 use crate::node::{Cookie, Node, merge_proto_dist};
 
 pub use elixir::Elixir;
+pub use select::{Selected, TARGET_VALUES, TargetKind};
 
 /// A variable's value, as the target means it.
 #[derive(Debug)]

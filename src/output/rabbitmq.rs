@@ -1,0 +1,64 @@
+//! Target `rabbitmq`: `rabbitmq-server` and `rabbitmqctl` read the node name from
+//! `RABBITMQ_NODENAME`, long names only with `RABBITMQ_USE_LONGNAME=true` (RabbitMQ's
+//! Kubernetes guide: `rabbit@<pod>.<svc>.<ns>.svc.<cluster domain>`). On IPv6 the server and
+//! the CLI tools each take `-proto_dist inet6_tcp` from their own variable (RabbitMQ's
+//! networking guide). The cookie stays where RabbitMQ reads it: `$HOME/.erlang.cookie`.
+
+use super::{Target, Value, Var};
+use crate::node::Node;
+
+/// RabbitMQ's own default basename.
+pub const DEFAULT_BASENAME: &str = "rabbit";
+
+pub struct RabbitMq;
+
+impl Target for RabbitMq {
+    fn vars(&self, node: &Node) -> Vec<Var> {
+        let mut vars = vec![
+            Var {
+                name: "RABBITMQ_NODENAME",
+                value: Value::Text(node.name.clone()),
+            },
+            Var {
+                name: "RABBITMQ_USE_LONGNAME",
+                value: Value::Text("true".into()),
+            },
+        ];
+        if node.ipv6 {
+            for name in [
+                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+                "RABBITMQ_CTL_ERL_ARGS",
+            ] {
+                vars.push(Var {
+                    name,
+                    value: Value::AppendProtoDist,
+                });
+            }
+        }
+        vars
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_and_ipv6_for_server_and_cli() {
+        let node = Node {
+            name: "rabbit@rabbit-0.rabbit-nodes.shop.svc.cluster.local".into(),
+            cookie: None,
+            ipv6: true,
+        };
+        let names: Vec<_> = RabbitMq.vars(&node).iter().map(|v| v.name).collect();
+        assert_eq!(
+            names,
+            [
+                "RABBITMQ_NODENAME",
+                "RABBITMQ_USE_LONGNAME",
+                "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS",
+                "RABBITMQ_CTL_ERL_ARGS"
+            ]
+        );
+    }
+}
