@@ -11,53 +11,6 @@
 
 TARGETS_PACKAGES="rebar3 rabbitmq-server"
 
-# PHASE-1 STAND-IN (to be removed when relnode has --target, --node-var, dnscluster, fly):
-# with TARGETS_STANDIN=1 the scenarios below run this script instead of relnode. It writes
-# exactly the lines issue 10's contract specifies, for the name the scenario expects
-# (TG_NODE in the pod's environment), so the harness can be proven before the Rust exists.
-targets_standin() {
-  local f=$WORK/relnode-standin
-  [ -x "$f" ] || cat >"$f" <<'SH'
-#!/bin/sh
-set -e
-cmd=$1; shift
-target=${RELNODE_TARGET:-elixir} out="" var="" cookie=""
-while [ $# -gt 0 ]; do
-  case $1 in
-  --target) target=$2; shift 2 ;; --output) out=$2; shift 2 ;; --node-var) var=$2; shift 2 ;;
-  --cookie-file) cookie=$(cat "$2"); shift 2 ;; --) shift; break ;; *) shift ;;
-  esac
-done
-host=${TG_NODE#*@}
-v6=""; case $host in *:*) v6=1 ;; esac
-lines() {
-  case $target in
-  vm-args) if [ -n "$var" ]; then echo "$var='$TG_NODE'"; [ -z "$cookie" ] || echo "RELX_COOKIE='$cookie'"; fi ;;
-  rabbitmq) echo "RABBITMQ_NODENAME='$TG_NODE'"; echo "RABBITMQ_USE_LONGNAME='true'" ;;
-  elixir) echo "RELEASE_DISTRIBUTION='name'"; echo "RELEASE_NODE='$TG_NODE'"
-    [ -z "$v6" ] || echo "ELIXIR_ERL_OPTIONS='-proto_dist inet6_tcp'"
-    [ -z "$TG_QUERY" ] || echo "DNS_CLUSTER_QUERY='$TG_QUERY'" ;;
-  esac
-}
-if [ "$target" = vm-args ] && [ -z "$var" ]; then
-  [ -z "$out" ] || { mkdir -p "$(dirname "$out")"; echo "-name $TG_NODE" >"$out"; }
-else
-  [ -z "$out" ] || { mkdir -p "$(dirname "$out")"; lines | sed 's/^/export /' >"$out"; }
-fi
-[ "$cmd" = exec ] || exit 0
-eval "$(lines | sed 's/^/export /')"
-exec "$@"
-SH
-  chmod +x "$f"
-  echo "$f"
-}
-if [ -n "${TARGETS_STANDIN:-}" ]; then
-  targets_standin >/dev/null
-  TG_RELNODE=$WORK/relnode-standin
-else
-  TG_RELNODE=$RELNODE_BIN
-fi
-
 # caches live under cargo's target dir (CARGO_TARGET_DIR honoured), never in the source tree
 targets_cache() {
   local t=${CARGO_TARGET_DIR:-target}
@@ -173,7 +126,6 @@ relx_render_fragment() { # I
 # container's command. Also: what relx does without the fragment and with a second -name.
 sc_relx_ipv4() {
   RELX=$(relx_release default) || exit 1
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop relx-headless
   local i ip out rc
   for i in 0 1 2; do
@@ -181,7 +133,6 @@ sc_relx_ipv4() {
     pod_add $i "${DEPLOY_HOSTS[$i]}" "$ip" ""
     pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=kubernetes RELNODE_BASENAME=relx_app
     EXP[$i]=relx_app@$ip
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   dns_records
   dns_start
@@ -231,7 +182,6 @@ sc_relx_ipv4() {
 # Entry point: relnode exec -- bin/relx_app foreground.
 sc_relx_ipv6() {
   RELX=$(relx_release default) || exit 1
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop web web
   local i ip
   for i in 0 1 2; do
@@ -240,7 +190,6 @@ sc_relx_ipv6() {
     pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=dnssrv RELNODE_BASENAME=relx_app \
       RELNODE_TARGET=vm-args VMARGS_PATH=/run/tmp/vm.args USE_NODETOOL=1
     EXP[$i]=relx_app@web-$i.web.shop.svc.cluster.local
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   dns_records
   dns_start
@@ -281,7 +230,6 @@ sc_relx_ipv6() {
 # The start script writes the substituted vm.args to RELX_OUT_FILE_PATH (per pod here).
 sc_relx_vmargs_src() {
   RELX=$(relx_release src) || exit 1
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop relx-headless
   local i ip
   for i in 0 1 2; do
@@ -290,7 +238,6 @@ sc_relx_vmargs_src() {
     pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=kubernetes RELNODE_BASENAME=relx_app \
       RELX_OUT_FILE_PATH=/run/tmp
     EXP[$i]=relx_app@$ip
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   dns_records
   dns_start
@@ -314,14 +261,12 @@ RABBIT_LIB=/usr/lib/rabbitmq/bin
 # broker's classic_config peer discovery lists the names relnode computed.
 sc_rabbitmq() {
   [ -x "$RABBIT_LIB/rabbitmq-server" ] || die "rabbitmq-server is missing (apt-get install -y rabbitmq-server)"
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop rabbit-nodes rabbit
   local i ip pd n want got start=$SECONDS
   for i in 0 1 2; do
     ip=10.42.0.$((10 + i))
     pod_add $i "rabbit-$i" "$ip" ""
     EXP[$i]=rabbit@rabbit-$i.rabbit-nodes.shop.svc.cluster.local
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   {
     echo "cluster_formation.peer_discovery_backend = classic_config"
@@ -384,23 +329,20 @@ dnscluster_discover() { # I TIMEOUT_MS
 }
 
 # strategy dnscluster in IPv6-only Deployment pods: names <basename>@<ip>; the query (the
-# headless Service) handed to the release as DNS_CLUSTER_QUERY by relnode's env file
+# headless Service, given to relnode as --query) handed to the release as DNS_CLUSTER_QUERY
 sc_dnscluster_ipv6() {
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop app-headless
   local i ip q=app-headless.shop.svc.cluster.local
   for i in 0 1 2; do
     ip=fd00:42::$((10 + i))
     pod_add $i "${DEPLOY_HOSTS[$i]}" "" "$ip"
-    pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=dnscluster RELNODE_BASENAME=app \
-      "DNS_CLUSTER_QUERY=$q" "TG_QUERY=$q"
+    pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=dnscluster RELNODE_BASENAME=app
     EXP[$i]=app@$ip
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   dns_records
   dns_start
   pods_boot
-  for i in 0 1 2; do start_exec $i start; done
+  for i in 0 1 2; do start_exec $i start --query "$q"; done
   wait_nodes
   check_names
   check_info PROTO inet6_tcp
@@ -415,7 +357,6 @@ sc_dnscluster_ipv6() {
 # current deploy, pod 2 an older image: names <app>-<image ref suffix>@<FLY_PRIVATE_IP> keep
 # them apart. The release's remote/rpc commands go over IPv6 too (wait_nodes uses rpc).
 sc_fly() {
-  RELNODE_BIN=$TG_RELNODE
   cluster_up cluster.local shop app-headless
   local i ip mid ref
   local -a machine=(e784079b449483 7811373c095548 d891e7dc4e7d18)
@@ -428,10 +369,8 @@ sc_fly() {
     echo "--host-record=shop.internal,$ip" >>"$SD/dns.args"
     echo "--host-record=$mid.vm.shop.internal,$ip" >>"$SD/dns.args"
     if [ $i -lt 2 ]; then ref=registry.fly.io/shop:deployment-01JD3X7Q5RZ8WM2E4Q5V0F6H7K; else ref=registry.fly.io/shop:deployment-01JC0A1B2C3D4E5F6G7H8J9K0M; fi
-    pod_env $i FLY_APP_NAME=shop "FLY_IMAGE_REF=$ref" "FLY_PRIVATE_IP=$ip" "FLY_MACHINE_ID=$mid" FLY_REGION=ams \
-      RELNODE_STRATEGY=dnscluster TG_QUERY=shop.internal
+    pod_env $i FLY_APP_NAME=shop "FLY_IMAGE_REF=$ref" "FLY_PRIVATE_IP=$ip" "FLY_MACHINE_ID=$mid" FLY_REGION=ams
     EXP[$i]=shop-${ref##*-}@$ip
-    pod_env $i "TG_NODE=${EXP[$i]}"  # stand-in only
   done
   echo "--local=/internal/" >>"$SD/dns.args"
   dns_start
