@@ -105,7 +105,11 @@ pub fn node(vars: Vars, basename: Basename) -> Result<FlyNode, FlyError> {
     let basename = match basename {
         Basename::App => app.to_owned(),
         Basename::Deploy => {
-            let image_ref = required(IMAGE_REF, vars.image_ref)?;
+            let image_ref = required(IMAGE_REF, vars.image_ref).map_err(|mut e| {
+                e.fix
+                    .push_str(", or name nodes <app>@<ip> with --fly-basename app");
+                e
+            })?;
             format!("{app}-{}", deploy_suffix(image_ref)?)
         }
     };
@@ -234,7 +238,7 @@ pub fn gather(lookup: &Lookup, platform: &Sourced<&'static str>) -> Result<FlyFa
         found: e.found.map(|f| shown(&f)),
         problem: e.problem,
         fix: format!(
-            "{}; relnode never falls back to a name like app@127.0.0.1 (outside Fly: --platform kubernetes or RELNODE_PLATFORM=kubernetes)",
+            "{}; relnode never falls back to a loopback or empty host (outside Fly: --platform kubernetes or RELNODE_PLATFORM=kubernetes)",
             e.fix
         ),
     })?;
