@@ -39,6 +39,19 @@ impl Target for RabbitMq {
     }
 }
 
+/// Measured with RabbitMQ 3.10 in IPv6-only pods (tests/e2e/scenarios/targets.sh).
+pub fn ipv6_warnings(node: &Node) -> Vec<String> {
+    let mut warnings = vec![
+        "an IPv6 RabbitMQ node also needs `{inet6, true}.` in an inetrc file, passed in RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS as `-kernel inetrc '/etc/rabbitmq/erl_inetrc'` (without it the broker stops at boot with epmd_error ... nxdomain); relnode appends -proto_dist after your value".to_owned(),
+    ];
+    if node.host().parse::<std::net::IpAddr>().is_ok() {
+        warnings.push(
+            "rabbitmqctl 3.10 cannot reach a node named rabbit@<IPv6 address> (it names itself rabbitmqcli-N-rabbit@<address>.localdomain); use the FQDN shape: a StatefulSet with --strategy dnssrv".to_owned(),
+        );
+    }
+    warnings
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,6 +206,7 @@ impl Selected {
     pub fn warnings(&self, node: &Node) -> Vec<String> {
         match self.kind {
             TargetKind::VmArgs if node.ipv6 => vec![vm_args::ipv6_warning()],
+            TargetKind::RabbitMq if node.ipv6 => rabbitmq::ipv6_warnings(node),
             TargetKind::None if node.ipv6 => vec![
                 "an IPv6 node: give the server `-proto_dist inet6_tcp` its own way (relnode exports only the name)".into(),
             ],

@@ -259,14 +259,34 @@ RABBIT_LIB=/usr/lib/rabbitmq/bin
 # the way RabbitMQ's Kubernetes guide names them (rabbit@<pod>.<svc>.<ns>.svc.<domain>,
 # RABBITMQ_USE_LONGNAME=true); relnode as init container writes RABBITMQ_NODENAME; the
 # broker's classic_config peer discovery lists the names relnode computed.
-sc_rabbitmq() {
+sc_rabbitmq() { rabbitmq_cluster fqdn; }
+# the guide's FQDN shape in IPv6-only pods (AAAA records only): relnode appends
+# -proto_dist inet6_tcp to RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS and RABBITMQ_CTL_ERL_ARGS, for
+# the broker and rabbitmqctl. Measured: the broker also needs `{inet6, true}.` in an inetrc
+# (its prelaunch resolves its own host over IPv4 and stops with `epmd_error ... nxdomain`), so
+# the user's RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS carries `-kernel inetrc`, as RabbitMQ's
+# networking guide says; relnode keeps it and appends. (The IP shape rabbit@<ipv6> forms a
+# cluster too, but rabbitmqctl 3.10 then names itself rabbitmqcli-N-rabbit@<ipv6>.localdomain
+# and crashes, so relnode warns against it.)
+sc_rabbitmq_ipv6() { rabbitmq_cluster ipv6; }
+
+rabbitmq_cluster() { # fqdn|ipv6
+  local shape=$1
   [ -x "$RABBIT_LIB/rabbitmq-server" ] || die "rabbitmq-server is missing (apt-get install -y rabbitmq-server)"
   cluster_up cluster.local shop rabbit-nodes rabbit
   local i ip pd n want got start=$SECONDS
   for i in 0 1 2; do
-    ip=10.42.0.$((10 + i))
-    pod_add $i "rabbit-$i" "$ip" ""
-    EXP[$i]=rabbit@rabbit-$i.rabbit-nodes.shop.svc.cluster.local
+    if [ "$shape" = fqdn ]; then
+      ip=10.42.0.$((10 + i))
+      pod_add $i "rabbit-$i" "$ip" ""
+      pod_env $i "MY_POD_IP=$ip" RELNODE_STRATEGY=dnssrv
+      EXP[$i]=rabbit@rabbit-$i.rabbit-nodes.shop.svc.cluster.local
+    else
+      ip=fd00:42::$((10 + i))
+      pod_add $i "rabbit-$i" "" "$ip"
+      pod_env $i "MY_POD_IP=$ip" RELNODE_STRATEGY=dnssrv "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inetrc '$SD/erl_inetrc'"
+      EXP[$i]=rabbit@rabbit-$i.rabbit-nodes.shop.svc.cluster.local
+    fi
   done
   {
     echo "cluster_formation.peer_discovery_backend = classic_config"
@@ -275,6 +295,7 @@ sc_rabbitmq() {
     echo "cluster_formation.randomized_startup_delay_range.max = 1"
   } >"$SD/rabbitmq.conf"
   echo '[].' >"$SD/enabled_plugins"
+  echo '{inet6, true}.' >"$SD/erl_inetrc"
   : >"$SD/rabbitmq-env.conf"
   for i in 0 1 2; do
     pd=$SD/pod$i/rabbit
@@ -282,7 +303,7 @@ sc_rabbitmq() {
     # the Erlang cookie every node and rabbitmqctl read from HOME (a Secret in Kubernetes)
     printf '%s' "$COOKIE" >"$pd/home/.erlang.cookie"
     chmod 600 "$pd/home/.erlang.cookie"
-    pod_env $i "MY_POD_IP=10.42.0.$((10 + i))" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=dnssrv \
+    pod_env $i MY_POD_NAMESPACE=shop \
       RELNODE_TARGET=rabbitmq "HOME=$pd/home" "RABBITMQ_MNESIA_BASE=$pd/mnesia" "RABBITMQ_LOG_BASE=$pd/log" \
       "RABBITMQ_CONFIG_FILE=$SD/rabbitmq.conf" "RABBITMQ_ENABLED_PLUGINS_FILE=$SD/enabled_plugins" \
       "RABBITMQ_CONF_ENV_FILE=$SD/rabbitmq-env.conf" "RABBITMQ_ADVANCED_CONFIG_FILE=$pd/advanced.config" \
@@ -302,6 +323,8 @@ sc_rabbitmq() {
   for i in 0 1 2; do
     got=""
     while [ $((SECONDS - start)) -lt 150 ]; do
+      kill -0 "$(cat "$SD/pod$i/container.pid")" 2>/dev/null ||
+        die "pod $i: rabbitmq-server exited: $(grep -m1 -o 'exited with reason: .*' "$SD/pod$i/container.log" | cut -c1-300)"
       got=$(POD_TIMEOUT=30 pod_run $i main sh -c '. /run/relnode/env.sh && exec "$0" cluster_status --formatter json' \
         "$RABBIT_LIB/rabbitmqctl" 2>"$SD/pod$i/ctl.err" |
         sed -n 's/.*"running_nodes":\[\([^]]*\)\].*/\1/p' | tr -d '"' | tr ',' '\n' | sort | tr '\n' ' ' | sed 's/ $//')
@@ -313,7 +336,21 @@ sc_rabbitmq() {
       die "pod $i: rabbitmqctl cluster_status running_nodes is '$got', expected '$want' after $((SECONDS - start)) s: $(tail -2 "$SD/pod$i/ctl.err" | tr '\n' ' ')"
   done
   note "rabbitmq: one cluster of three $((SECONDS - start)) s after the first pod started"
-  extra "PASS rabbitmq: one cluster of three formed in $((SECONDS - start)) s"
+  extra "PASS rabbitmq ($shape): one cluster of three formed in $((SECONDS - start)) s"
+  if [ "$shape" = ipv6 ]; then
+    # control: rabbitmqctl without relnode's RABBITMQ_CTL_ERL_ARGS cannot reach the node (it
+    # retries until its timeout; 15 s bound it)
+    local out rc
+    out=$(POD_TIMEOUT=15 pod_run 0 main sh -c '. /run/relnode/env.sh && unset RABBITMQ_CTL_ERL_ARGS && exec "$0" cluster_status' \
+      "$RABBIT_LIB/rabbitmqctl" 2>&1)
+    rc=$?
+    echo "rabbitmqctl without RABBITMQ_CTL_ERL_ARGS: exit $rc: $(echo "$out" | tail -3)"
+    if [ $rc -ne 0 ]; then
+      extra "PASS rabbitmq ipv6: rabbitmqctl without relnode's RABBITMQ_CTL_ERL_ARGS cannot reach the node"
+    else
+      extra "FAIL rabbitmq ipv6: rabbitmqctl reached the node without -proto_dist inet6_tcp"
+    fi
+  fi
 }
 
 # ---------------------------------------------------------------- dns_cluster and Fly.io
@@ -396,5 +433,6 @@ scenario "relx vm.args fragment, ipv4 (init container render, foreground)" sc_re
 scenario "relx vm.args fragment, ipv6 StatefulSet DNSSRV (entrypoint exec)" sc_relx_ipv6
 scenario "relx vm.args.src -name \${NODE_NAME} (--node-var, RELX_COOKIE)" sc_relx_vmargs_src
 scenario "rabbitmq classic_config (StatefulSet, FQDN names)" sc_rabbitmq
+scenario "rabbitmq classic_config ipv6-only (StatefulSet, FQDN names, AAAA)" sc_rabbitmq_ipv6
 scenario "dnscluster ipv6-only (headless Service AAAA)" sc_dnscluster_ipv6
 scenario "fly.io detected (shop.internal AAAA, deploys kept apart)" sc_fly
