@@ -429,6 +429,48 @@ sc_fly() {
   [ -z "$CHECK_ERR" ] || die "${CHECK_ERR%; }"
 }
 
+# ---------------------------------------------------------------- servers with a name variable
+# --target none --host-var NODENAME, the way the CouchDB image starts its VM
+# (`-name couchdb@${NODENAME}`): CouchDB itself is not packaged for Debian, so plain `erl`
+# (erlang-base) stands in for it, started with exactly that argument from relnode's variable.
+# StatefulSet couchdb-N behind Service couchdb, FQDN names (the couchdb-helm shape). Pod 0
+# pings the other two by name and prints nodes().
+sc_host_var_couchdb() {
+  cluster_up cluster.local shop couchdb couchdb
+  local i ip peers="" out
+  for i in 0 1 2; do
+    ip=10.42.0.$((10 + i))
+    pod_add $i "couchdb-$i" "$ip" ""
+    pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop RELNODE_STRATEGY=dnssrv RELNODE_BASENAME=couchdb
+    EXP[$i]=couchdb@couchdb-$i.couchdb.shop.svc.cluster.local
+    [ $i -eq 0 ] || peers="$peers ${EXP[$i]}"
+  done
+  dns_records
+  dns_start
+  pods_boot
+  for i in 1 2; do
+    pod_spawn $i main "$RELNODE_BIN" exec --target none --host-var NODENAME -- \
+      sh -c 'exec erl -noshell -name "couchdb@$NODENAME" -setcookie "$0" -eval "io:format(\"NODE ~s~n\", [node()])."' "$COOKIE"
+  done
+  out=$(POD_TIMEOUT=60 pod_run 0 main env "PEERS=$peers" "$RELNODE_BIN" exec --target none --host-var NODENAME -- \
+    sh -c 'exec erl -noshell -name "couchdb@$NODENAME" -setcookie "$0" -eval "
+      Peers = [list_to_atom(P) || P <- string:tokens(os:getenv(\"PEERS\"), \" \")],
+      Wait = fun W(0) -> ok; W(N) -> case [P || P <- Peers, net_adm:ping(P) =/= pong] of [] -> ok; _ -> timer:sleep(500), W(N - 1) end end,
+      Wait(60),
+      io:format(\"NODE ~s~nCONNECTED ~s~n\", [node(), string:join(lists:sort([atom_to_list(N) || N <- nodes()]), \" \")]),
+      halt()."' "$COOKIE" 2>&1)
+  echo "$out" >"$SD/pod0/container.log"
+  [ "$(echo "$out" | sed -n 's/^NODE //p')" = "${EXP[0]}" ] ||
+    CHECK_ERR="${CHECK_ERR}pod 0 is named '$(echo "$out" | sed -n 's/^NODE //p')', expected '${EXP[0]}'; "
+  for i in 1 2; do
+    grep -qx "NODE ${EXP[$i]}" "$SD/pod$i/container.log" ||
+      CHECK_ERR="${CHECK_ERR}pod $i did not start as ${EXP[$i]}: $(tail -2 "$SD/pod$i/container.log" | tr '\n' ' '); "
+  done
+  CONNECTED=$(echo "$out" | sed -n 's/^CONNECTED //p')
+  [ "$CONNECTED" = "$(sorted "${EXP[@]:1}")" ] || die "${CHECK_ERR}nodes() on pod 0 is '$CONNECTED', expected '$(sorted "${EXP[@]:1}")'"
+  [ -z "$CHECK_ERR" ] || die "${CHECK_ERR%; }"
+}
+
 scenario "relx vm.args fragment, ipv4 (init container render, foreground)" sc_relx_ipv4
 scenario "relx vm.args fragment, ipv6 StatefulSet DNSSRV (entrypoint exec)" sc_relx_ipv6
 scenario "relx vm.args.src -name \${NODE_NAME} (--node-var, RELX_COOKIE)" sc_relx_vmargs_src
@@ -436,3 +478,4 @@ scenario "rabbitmq classic_config (StatefulSet, FQDN names)" sc_rabbitmq
 scenario "rabbitmq classic_config ipv6-only (StatefulSet, FQDN names, AAAA)" sc_rabbitmq_ipv6
 scenario "dnscluster ipv6-only (headless Service AAAA)" sc_dnscluster_ipv6
 scenario "fly.io detected (shop.internal AAAA, deploys kept apart)" sc_fly
+scenario "target none --host-var NODENAME (CouchDB's -name couchdb@\${NODENAME}, plain erl)" sc_host_var_couchdb
