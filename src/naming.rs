@@ -355,6 +355,32 @@ pub fn domain(value: &str, part: Part) -> Result<&str, NameError> {
     Ok(value)
 }
 
+/// The host libcluster 3.5.0's `Cluster.Strategy.Kubernetes` puts after '@' for one entry
+/// of an API answer, verbatim (`format_node/5` in kubernetes.ex). libcluster interpolates the
+/// API's strings and checks nothing: a missing hostname or service is an empty label, an IPv6
+/// address keeps its colons in mode `:dns`. [`node_name`] is the validated counterpart.
+pub fn libcluster_kubernetes_host(
+    mode: Mode,
+    ip: &str,
+    hostname: Option<&str>,
+    service: Option<&str>,
+    namespace: &str,
+    cluster_name: &str,
+) -> String {
+    match mode {
+        Mode::Ip => ip.to_owned(),
+        Mode::Dns => format!(
+            "{}.{namespace}.pod.{cluster_name}.local",
+            ip.replace('.', "-")
+        ),
+        Mode::Hostname => format!(
+            "{}.{}.{namespace}.svc.{cluster_name}.local",
+            hostname.unwrap_or_default(),
+            service.unwrap_or_default()
+        ),
+    }
+}
+
 /// Erlang's own rules for a long (`-name`) node name.
 fn check_name(name: &str, host: &str, host_is_ip: bool) -> Result<(), NameError> {
     let problem = if name.len() > MAX_NODE_NAME {
@@ -745,6 +771,48 @@ mod tests {
         };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Ip), &parts).unwrap_err();
         assert!(matches!(err, NameError::Name { .. }), "{err:?}");
+    }
+
+    /// libcluster's verbatim names equal the validated ones where both exist, and keep the
+    /// broken shapes (`app@.svc…`, colons in `:dns`) where relnode refuses.
+    #[test]
+    fn libcluster_hosts_are_verbatim() {
+        let host = |mode, ip, h, s| libcluster_kubernetes_host(mode, ip, h, s, "shop", "cluster");
+        assert_eq!(host(Mode::Ip, "10.42.0.5", None, None), "10.42.0.5");
+        assert_eq!(
+            host(Mode::Dns, "10.42.0.5", None, None),
+            "10-42-0-5.shop.pod.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", Some("db-0"), Some("db")),
+            "db-0.db.shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", None, Some("db")),
+            ".db.shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", None, None),
+            "..shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Dns, "fd00::5", None, None),
+            "fd00::5.shop.pod.cluster.local"
+        );
+        let parts = Parts {
+            basename: "app",
+            ip: ip("10.42.0.5"),
+            hostname: Some("db-0"),
+            service: Some("db"),
+            namespace: Some("shop"),
+            cluster_name: Some("cluster"),
+            ..Parts::default()
+        };
+        for mode in [Mode::Ip, Mode::Dns, Mode::Hostname] {
+            let want = node_name(shape(Strategy::Kubernetes, mode), &parts).expect("valid");
+            let got = host(mode, "10.42.0.5", Some("db-0"), Some("db"));
+            assert_eq!(format!("app@{got}"), want, "{mode}");
+        }
     }
 
     #[test]
