@@ -8,6 +8,8 @@ mod facts;
 mod naming;
 mod options;
 mod render;
+mod simulate;
+mod tool_cli;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +26,12 @@ use crate::render::{ERL_OPTIONS_VAR, Release};
 static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
 
 fn main() -> ExitCode {
+    if let Some(outcome) = tool_cli::dispatch() {
+        return outcome.unwrap_or_else(|err| {
+            eprintln!("relnode: error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        });
+    }
     let outcome = match cli::parse() {
         cli::Parsed::Run(options) => run(*options),
         cli::Parsed::Completions(shell) => {

@@ -1,0 +1,40 @@
+//! The commands that gather no pod facts (`simulate`, `advise`), parsed on their own so that
+//! they accept none of the global pod inputs. Until the foundation's `src/commands/` lands,
+//! `main` asks this module first.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "relnode", version = crate::cli::VERSION)]
+struct ToolCli {
+    #[command(subcommand)]
+    command: ToolCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum ToolCommand {
+    /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
+    Simulate(crate::simulate::Args),
+}
+
+/// `Some` when argv names one of these commands.
+pub fn dispatch() -> Option<anyhow::Result<ExitCode>> {
+    let first = std::env::args_os().nth(1)?;
+    if first != "simulate" {
+        return None;
+    }
+    Some(match ToolCli::parse().command {
+        ToolCommand::Simulate(args) => crate::simulate::run(args),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn definition_is_consistent() {
+        use clap::CommandFactory as _;
+        super::ToolCli::command().debug_assert();
+    }
+}
