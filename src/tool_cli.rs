@@ -17,16 +17,19 @@ struct ToolCli {
 enum ToolCommand {
     /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
     Simulate(crate::simulate::Args),
+    /// Choose the libcluster strategy for a workload and print the setup that makes it work
+    Advise(crate::advise::Args),
 }
 
 /// `Some` when argv names one of these commands.
 pub fn dispatch() -> Option<anyhow::Result<ExitCode>> {
     let first = std::env::args_os().nth(1)?;
-    if first != "simulate" {
+    if first != "simulate" && first != "advise" {
         return None;
     }
     Some(match ToolCli::parse().command {
         ToolCommand::Simulate(args) => crate::simulate::run(args),
+        ToolCommand::Advise(args) => crate::advise::run(args),
     })
 }
 

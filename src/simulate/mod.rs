@@ -220,7 +220,7 @@ impl Config {
 }
 
 /// A `NameError` in words, without the flag names (simulate's parts come from the document).
-fn describe(err: &NameError) -> String {
+pub(crate) fn describe(err: &NameError) -> String {
     let part = |p: &Part| match p {
         Part::Basename => "basename",
         Part::Ip => "IP",
