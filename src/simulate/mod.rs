@@ -193,16 +193,17 @@ impl Config {
     }
 
     fn describe_shape(&self, kind: Kind) -> String {
+        let kind = match kind {
+            Kind::Endpoints => "Endpoints",
+            Kind::EndpointSlice => "EndpointSlices",
+            Kind::Pod => "Pods",
+        };
         match self.strategy {
             Strategy::Kubernetes => format!(
                 "Cluster.Strategy.Kubernetes mode: :{}, kubernetes_ip_lookup_mode: :{} ({kind} read{})",
                 self.mode,
-                if kind == Kind::Pod {
-                    "pods"
-                } else {
-                    "endpoints"
-                },
-                if kind == Kind::EndpointSlice {
+                if kind == "Pods" { "pods" } else { "endpoints" },
+                if kind == "EndpointSlices" {
                     " as the Endpoints they mirror"
                 } else {
                     ""
@@ -520,7 +521,7 @@ pub fn to_text(
         r.name
             .clone()
             .or_else(|| r.ip.clone())
-            .unwrap_or_else(|| "?".into())
+            .unwrap_or_else(|| "-".into())
     };
     let width = rows.iter().map(|r| shown(r).len()).max().unwrap_or(0);
     for r in rows {
