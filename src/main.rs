@@ -21,7 +21,7 @@ use crate::cli::{Cli, CliCommand};
 
 /// relnode lives a millisecond and then execs: allocate from a static arena, never free.
 #[global_allocator]
-static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
+pub static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
