@@ -2,16 +2,16 @@
 //! the setup that makes the chosen shape work: libcluster's config, rel/env.sh.eex, the
 //! relnode invocation and the Kubernetes objects. It gathers no pod facts.
 
-use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
+use std::io::{BufRead as _, Read as _, Write as _};
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde_json::json;
 
-use crate::error::InputError;
-use crate::naming::{self, Mode, Part, Parts, Shape, Strategy};
+use crate::error::Result;
+use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
+use crate::simulate::bad;
 
 /// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
 #[derive(clap::Args, Debug, Default)]
@@ -137,13 +137,12 @@ fn libcluster_domain(a: &Answers) -> String {
 
 impl Decision {
     fn shape(&self) -> String {
-        match Shape::new(self.strategy, self.mode) {
-            Some(shape) => shape.to_string(),
-            None => format!("{} (dashed-IP SRV targets)", self.strategy.module()),
-        }
+        Shape::new(self.strategy, self.mode)
+            .map(|shape| shape.to_string())
+            .unwrap_or_else(|| self.strategy.module().to_owned())
     }
 
-    /// One node name of the shape, for the reader, from `naming` where it has the shape.
+    /// One node name of the shape, for the reader, from `naming`.
     fn example_node(&self, a: &Answers) -> String {
         let ip: IpAddr = if a.family == Family::V6 {
             IpAddr::from([0xfd00, 0x42, 0, 0, 0, 0, 0, 0x31])
@@ -160,22 +159,10 @@ impl Decision {
             cluster_domain: Some(&a.cluster_domain),
             cluster_name: naming::cluster_name_for_domain(&a.cluster_domain),
         };
-        match Shape::new(self.strategy, self.mode) {
-            Some(shape) => naming::node_name(shape, &parts).unwrap_or_else(|err| {
-                format!("(cannot be named: {})", crate::simulate::describe(&err))
-            }),
-            // DNSSRV mode dns: CoreDNS's target for a pod without hostname.
-            None => {
-                let dashed = match ip {
-                    IpAddr::V4(v4) => naming::dashed_ipv4(v4),
-                    IpAddr::V6(v6) => v6.to_string().replace(':', "-"),
-                };
-                format!(
-                    "{}@{dashed}.{}.{}.svc.{}",
-                    a.app, a.service, a.namespace, a.cluster_domain
-                )
-            }
-        }
+        Shape::new(self.strategy, self.mode)
+            .ok_or(NameError::Missing(Part::Basename))
+            .and_then(|shape| naming::node_name(shape, &parts))
+            .unwrap_or_else(|err| format!("(cannot be named: {})", crate::simulate::describe(&err)))
     }
 }
 
@@ -271,23 +258,8 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     Ok(files)
 }
 
-fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> anyhow::Error {
-    InputError {
-        subject: flag.to_owned(),
-        found: found.map(|v| format!("{:?}", crate::simulate::cut(v))),
-        problem: problem.into(),
-        fix: fix.to_owned(),
-    }
-    .into()
-}
-
 /// A missing answer: asked for on a terminal, an error in a script.
-fn answer(
-    value: Option<String>,
-    flag: &str,
-    question: &str,
-    interactive: bool,
-) -> anyhow::Result<String> {
+fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) -> Result<String> {
     if let Some(v) = value {
         return Ok(v);
     }
@@ -315,7 +287,7 @@ fn answer(
     Ok(line.to_owned())
 }
 
-fn label(flag: &str, value: &str, what: &str) -> anyhow::Result<()> {
+fn label(flag: &str, value: &str, what: &str) -> Result<()> {
     match naming::label_problem(value) {
         Some(problem) => Err(bad(
             flag,
@@ -328,7 +300,7 @@ fn label(flag: &str, value: &str, what: &str) -> anyhow::Result<()> {
 }
 
 impl Answers {
-    pub fn from_args(args: &Args, interactive: bool) -> anyhow::Result<Answers> {
+    pub fn from_args(args: &Args, interactive: bool) -> Result<Answers> {
         let sa = answer(
             args.service_account.clone(),
             "--service-account",
@@ -412,136 +384,36 @@ impl Answers {
     }
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let json_out = match args.format.as_str() {
-        "text" => false,
-        "json" => true,
-        other => {
-            return Err(bad(
-                "--format",
-                Some(other),
-                "is not a format",
-                "use text or json",
-            ));
-        }
-    };
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let answers = Answers::from_args(&args, interactive)?;
-    let decision = decide(&answers);
-    let files = render(&answers, &decision)?;
-    if let Some(dir) = &args.output {
-        write_all(dir, &files)?;
-        for (name, _) in &files {
-            eprintln!("relnode: wrote {}", dir.join(name).display());
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
-    let text = if json_out {
-        let doc = json!({
-            "strategy": decision.strategy.to_string(),
-            "mode": decision.mode.to_string(),
-            "module": decision.strategy.module(),
-            "shape": decision.shape(),
-            "example_node": decision.example_node(&answers),
-            "why": decision.why,
-            "notes": decision.notes,
-            "files": files.iter().map(|(n, t)| (n.to_string(), json!(t))).collect::<serde_json::Map<_, _>>(),
-        });
-        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-        text
-    } else {
-        let mut text = String::new();
-        for (i, (name, body)) in files.iter().enumerate() {
-            if i > 0 {
-                text += &format!("\n==> {name} <==\n");
-            }
-            text += body;
-        }
-        text
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
-    Ok(ExitCode::SUCCESS)
+/// advise's answer as one JSON object: the decision and every file.
+pub fn to_json(a: &Answers, d: &Decision, files: &[(&str, String)]) -> String {
+    let doc = json!({
+        "strategy": d.strategy.to_string(),
+        "mode": d.mode.to_string(),
+        "module": d.strategy.module(),
+        "shape": d.shape(),
+        "example_node": d.example_node(a),
+        "why": d.why,
+        "notes": d.notes,
+        "files": files
+            .iter()
+            .map(|(n, t)| (n.to_string(), json!(t)))
+            .collect::<serde_json::Map<_, _>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
-/// Writes every file into `dir`, each atomically (a new temp file renamed over it). Checks
-/// every target first, so bad output writes nothing; replaces only regular files.
-fn write_all(dir: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
-    let subject = format!(
-        "--output {:?}",
-        crate::simulate::cut(&dir.display().to_string())
-    );
-    match std::fs::metadata(dir) {
-        Ok(meta) if !meta.is_dir() => {
-            return Err(bad(
-                &subject,
-                None,
-                "is not a directory",
-                "give a directory (it is created if missing)",
-            ));
+/// The advice, then every file under a `==> name <==` header.
+pub fn to_text(files: &[(&str, String)]) -> String {
+    let mut text = String::new();
+    for (i, (name, body)) in files.iter().enumerate() {
+        if i > 0 {
+            text += &format!("\n==> {name} <==\n");
         }
-        Ok(_) => {}
-        Err(_) => std::fs::create_dir_all(dir).map_err(|err| {
-            bad(
-                &subject,
-                None,
-                format!("cannot be created: {err}"),
-                "choose a directory this user may create",
-            )
-        })?,
+        text += body;
     }
-    for (name, _) in files {
-        let path = dir.join(name);
-        if let Ok(meta) = std::fs::symlink_metadata(&path) {
-            if !meta.file_type().is_file() {
-                return Err(bad(
-                    &subject,
-                    None,
-                    format!(
-                        "holds {name}, which is not a regular file (a symlink, directory, FIFO or device)"
-                    ),
-                    "remove it, or choose another directory",
-                ));
-            }
-        }
-    }
-    for (name, text) in files {
-        write_atomic(dir, name, text.as_bytes()).map_err(|err| {
-            bad(
-                &subject,
-                None,
-                format!("{name} cannot be written: {err}"),
-                "the directory must be writable by this user",
-            )
-        })?;
-    }
-    Ok(())
-}
-
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(".{name}.relnode-{}-{nanos}", std::process::id()));
-    // create_new: never follows or reuses a file someone else put there.
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(&tmp)?;
-    let written = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
-    if written.is_err() {
-        std::fs::remove_file(&tmp).ok();
-    }
-    written
+    text
 }
 
 #[cfg(test)]

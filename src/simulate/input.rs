@@ -70,38 +70,20 @@ pub struct Entry {
 #[derive(Debug, PartialEq, Eq)]
 pub struct ParseError(pub String);
 
-/// Reads `--from`: a regular file (never blocking on a FIFO or device) or `-` for stdin.
-pub fn read(from: &str) -> Result<Vec<u8>, String> {
-    let mut bytes = Vec::new();
-    if from == "-" {
-        use std::io::IsTerminal as _;
-        let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            return Err("is the terminal; pipe kubectl's output in (kubectl get endpoints -l app=myapp -o json | relnode simulate --from -)".into());
-        }
-        stdin
-            .lock()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|err| format!("cannot be read from stdin: {err}"))?;
-    } else {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        // O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(from)
-            .map_err(|err| format!("cannot be opened: {err}"))?;
-        let meta = file
-            .metadata()
-            .map_err(|err| format!("cannot be read: {err}"))?;
-        if !meta.is_file() {
-            return Err("is not a regular file (a directory, FIFO or device); save kubectl's output to a file, or pipe it into --from -".into());
-        }
-        file.take(MAX_INPUT + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|err| format!("cannot be read: {err}"))?;
+/// Reads `--from -`: stdin, capped; a terminal is refused rather than waited on. (A file
+/// goes through `files::read_limited`.)
+pub fn read_stdin() -> Result<Vec<u8>, String> {
+    use std::io::IsTerminal as _;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err("is the terminal; pipe kubectl's output in (kubectl get endpoints -l app=myapp -o json | relnode simulate --from -)".into());
     }
+    let mut bytes = Vec::new();
+    stdin
+        .lock()
+        .take(MAX_INPUT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot be read: {err}"))?;
     if bytes.len() as u64 > MAX_INPUT {
         return Err(format!(
             "is larger than {} MiB; select fewer objects (kubectl get ... -l app=myapp)",

@@ -6,14 +6,11 @@
 
 pub mod input;
 
-use std::io::Write as _;
 use std::net::IpAddr;
-use std::process::ExitCode;
 
-use anyhow::Context as _;
 use serde_json::{Value, json};
 
-use crate::error::InputError;
+use crate::error::{Error, InputError, Result, shown};
 use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
 use input::{Entry, Kind, Listed, TargetRef};
 
@@ -97,27 +94,19 @@ pub struct Config {
     pub service: Option<String>,
 }
 
-fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> anyhow::Error {
+/// Bad input: exit 2, naming the flag.
+pub(crate) fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> Error {
     InputError {
         subject: flag.to_owned(),
-        found: found.map(|v| format!("{:?}", crate::simulate::cut(v))),
+        found: found.map(shown),
         problem: problem.into(),
         fix: fix.to_owned(),
     }
     .into()
 }
 
-/// Values in messages are cut to a sane length.
-pub(crate) fn cut(value: &str) -> String {
-    const MAX: usize = 80;
-    match value.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}…", &value[..at]),
-        None => value.to_owned(),
-    }
-}
-
 impl Config {
-    pub fn from_args(args: &Args) -> anyhow::Result<Config> {
+    pub fn from_args(args: &Args) -> Result<Config> {
         let strategy: Strategy = args.strategy.parse().map_err(|()| {
             bad(
                 "--strategy",
@@ -137,10 +126,7 @@ impl Config {
                 )
             })?,
         };
-        // DNSSRV dials whatever the SRV target is; relnode's `dns` mode (issue 12) names a
-        // Deployment pod after the dashed-IP target, so both modes simulate alike.
-        let exists = Shape::new(strategy, mode).is_some()
-            || (strategy == Strategy::DnsSrv && mode == Mode::Dns);
+        let exists = Shape::new(strategy, mode).is_some();
         if !exists {
             return Err(bad(
                 "--mode",
@@ -239,7 +225,7 @@ pub(crate) fn describe(err: &NameError) -> String {
 }
 
 /// The rows, in input order, for one parsed answer.
-pub fn simulate(config: &Config, kind: Kind, entries: Vec<Entry>) -> anyhow::Result<Vec<Row>> {
+pub fn simulate(config: &Config, kind: Kind, entries: Vec<Entry>) -> Result<Vec<Row>> {
     if kind == Kind::Pod && config.strategy != Strategy::Kubernetes {
         return Err(bad(
             "--from",
@@ -382,16 +368,29 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                     row.name = Some(name);
                 }
                 None => {
-                    // CoreDNS names the SRV target of a hostname-less endpoint after its IP,
-                    // every '.' or ':' a '-'.
+                    // CoreDNS names the SRV target of a hostname-less endpoint after its IP.
                     let label = match parsed_ip {
-                        Some(IpAddr::V4(v4)) => naming::dashed_ipv4(v4),
-                        _ => ip.replace([':', '.'], "-"),
+                        Some(ip) => naming::dashed_ip(ip),
+                        None => ip.replace([':', '.'], "-"),
                     };
-                    row.name = Some(format!(
+                    let name = format!(
                         "{}@{label}.{service}.{namespace}.svc.{zone}",
                         config.basename
-                    ));
+                    );
+                    let parts = Parts {
+                        basename: &config.basename,
+                        ip: parsed_ip,
+                        service: Some(&service),
+                        namespace: Some(&namespace),
+                        cluster_domain: Some(zone),
+                        ..Parts::default()
+                    };
+                    let shape =
+                        Shape::new(Strategy::DnsSrv, Mode::Dns).expect("DNSSRV has mode dns");
+                    if let Some(problem) = disagreement(shape, &parts, &name) {
+                        row.problems.push(problem);
+                    }
+                    row.name = Some(name);
                     row.warnings.push("no hostname (not a StatefulSet pod): CoreDNS's SRV target is the dashed IP (kube-dns uses a hash label instead, kubernetes#51326); name the pods with `relnode --strategy dnssrv --mode dns`".into());
                 }
             }
@@ -438,76 +437,6 @@ fn disagreement(shape: Shape, parts: &Parts, dialled: &str) -> Option<String> {
         )),
         Ok(_) => None,
     }
-}
-
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = Config::from_args(&args)?;
-    let json_out = match args.format.as_str() {
-        "text" => false,
-        "json" => true,
-        other => {
-            return Err(bad(
-                "--format",
-                Some(other),
-                "is not a format",
-                "use text or json",
-            ));
-        }
-    };
-    let ipv6_primary = match args.ip_family.as_str() {
-        "ipv4" => false,
-        "ipv6" => true,
-        other => {
-            return Err(bad(
-                "--ip-family",
-                Some(other),
-                "is not an IP family",
-                "use ipv4 or ipv6",
-            ));
-        }
-    };
-    let from = if args.from == "-" {
-        "--from - (stdin)".to_owned()
-    } else {
-        format!("--from {:?}", cut(&args.from))
-    };
-    let bytes = input::read(&args.from).map_err(|problem| {
-        bad(
-            &from,
-            None,
-            problem,
-            "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote",
-        )
-    })?;
-    let (kind, entries) = input::parse(&bytes, ipv6_primary).map_err(|err| {
-        bad(
-            &from,
-            None,
-            err.0,
-            "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote",
-        )
-    })?;
-    let rows = simulate(&config, kind, entries)?;
-    let own = args.self_name.as_deref().map(|me| {
-        let hit = rows
-            .iter()
-            .find(|r| r.verdict == Verdict::Dials && r.name.as_deref() == Some(me));
-        (me, hit.map(|r| r.from.as_str()))
-    });
-    let text = if json_out {
-        to_json(&config, kind, &rows, own)
-    } else {
-        to_text(&config, kind, &rows, own)
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
-    Ok(match own {
-        Some((_, None)) => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
-    })
 }
 
 pub fn to_text(
