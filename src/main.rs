@@ -1,5 +1,6 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+#[cfg(feature = "tools")]
 mod advise;
 mod arena;
 mod atomic;
@@ -13,6 +14,7 @@ mod kubelet;
 mod naming;
 mod node;
 mod output;
+#[cfg(feature = "tools")]
 mod simulate;
 
 use std::process::ExitCode;
@@ -30,7 +32,9 @@ fn main() -> ExitCode {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),
+        #[cfg(feature = "tools")]
         CliCommand::Simulate(args) => commands::simulate::run(args),
+        #[cfg(feature = "tools")]
         CliCommand::Advise(args) => commands::advise::run(args),
         #[cfg(feature = "completions")]
         CliCommand::Completions { shell } => commands::completions::run(shell),

@@ -413,6 +413,7 @@ pub fn domain(value: &str, part: Part) -> Result<&str, NameError> {
 /// of an API answer, verbatim (`format_node/5` in kubernetes.ex). libcluster interpolates the
 /// API's strings and checks nothing: a missing hostname or service is an empty label, an IPv6
 /// address keeps its colons in mode `:dns`. [`node_name`] is the validated counterpart.
+#[cfg_attr(not(feature = "tools"), allow(dead_code))]
 pub fn libcluster_kubernetes_host(
     mode: Mode,
     ip: &str,

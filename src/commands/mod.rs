@@ -2,6 +2,7 @@
 //! The commands that name this pod share [`Pod::prepare`]: gather the facts, explain them,
 //! build the node, warn.
 
+#[cfg(feature = "tools")]
 pub mod advise;
 #[cfg(feature = "completions")]
 pub mod completions;
@@ -10,6 +11,7 @@ pub mod exec;
 #[cfg(feature = "man")]
 pub mod man;
 pub mod render;
+#[cfg(feature = "tools")]
 pub mod simulate;
 
 use std::ffi::OsStr;
