@@ -397,3 +397,45 @@ fn advise_takes_no_pod_flags() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+/// On a terminal, advise asks for what is missing (stdin and stderr a pty, from util-linux's
+/// script(1), which passes our input to it). An unanswered question is exit 2.
+#[test]
+fn a_terminal_is_asked_for_missing_answers() {
+    let run = |input: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{BIN} advise --app shop"), "/dev/null"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux runs");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(input.as_bytes()).expect("answer");
+        }
+        child.wait_with_output().expect("wait")
+    };
+    let out = run("no\nstatefulset\n");
+    let s = text(&out.stdout);
+    assert!(out.status.success(), "{s}{}", text(&out.stderr));
+    assert!(
+        s.contains("service account allowed to list Endpoints (yes/no)?"),
+        "{s}"
+    );
+    assert!(s.contains("deployment or a statefulset?"), "{s}");
+    assert!(
+        s.contains("Strategy: Cluster.Strategy.Kubernetes.DNSSRV"),
+        "{s}"
+    );
+    let out = run("maybe\n");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("--service-account"),
+        "{}",
+        text(&out.stdout)
+    );
+}

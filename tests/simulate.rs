@@ -498,3 +498,23 @@ fn bad_input_exits_2() {
         assert!(out.stdout.is_empty(), "{refs:?}");
     }
 }
+
+/// An address without targetRef crashes the strategy, so no name is dialled, --self included.
+#[test]
+fn a_crash_dials_nobody() {
+    let path = fixture("endpoints-deployment.json");
+    let out = simulate(&[
+        "--basename",
+        "app",
+        "--from",
+        path.to_str().expect("utf-8"),
+        "--self",
+        "app@10.42.1.49",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("# self app@10.42.1.49: NOT dialled: libcluster crashes"),
+        "{}",
+        text(&out.stdout)
+    );
+}

@@ -13,7 +13,9 @@ use crate::error::Result;
 use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
 use crate::simulate::bad;
 
-/// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
+// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
+/// Choose the libcluster strategy for a workload (the seed article's decision tree) and print the
+/// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
 #[derive(clap::Args, Debug, Default)]
 pub struct Args {
     /// May the pods run under a service account allowed to list Endpoints? yes or no

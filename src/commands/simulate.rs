@@ -54,9 +54,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let (kind, entries) = input::parse(&bytes, ipv6_primary)
         .map_err(|err| bad(&format!("--from {}", shown(&args.from)), None, err.0, FIX))?;
     let rows = simulate::simulate(&config, kind, entries)?;
+    // A crash dials nobody, so nobody is found.
+    let crashes = rows.iter().any(|r| r.verdict == Verdict::Crashes);
     let own = args.self_name.as_deref().map(|me| {
         let hit = rows
             .iter()
+            .filter(|_| !crashes)
             .find(|r| r.verdict == Verdict::Dials && r.name.as_deref() == Some(me));
         (me, hit.map(|r| r.from.as_str()))
     });

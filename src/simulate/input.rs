@@ -230,10 +230,15 @@ fn endpoints(obj: &Value, out: &mut Vec<Entry>) {
 fn pod(obj: &Value) -> Entry {
     let mut warnings = Vec::new();
     let ip = text(obj, &["status", "podIP"]).map(str::to_owned);
-    let listed = if ip.is_some() {
-        Listed::Yes
-    } else {
+    let listed = if ip.is_none() {
         Listed::No("no status.podIP yet (pending): libcluster skips pods without an IP".into())
+    } else if obj.get("spec").is_none() {
+        Listed::No(
+            "no spec: libcluster's pattern (status.podIP, metadata.namespace, spec) skips it"
+                .into(),
+        )
+    } else {
+        Listed::Yes
     };
     if ip.is_some() {
         if obj.pointer("/metadata/deletionTimestamp").is_some() {

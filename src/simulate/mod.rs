@@ -14,7 +14,9 @@ use crate::error::{Error, InputError, Result, shown};
 use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
 use input::{Entry, Kind, Listed, TargetRef};
 
-/// `relnode simulate`'s flags. No pod inputs: everything comes from the document.
+// `relnode simulate`'s flags. No pod inputs: everything comes from the document.
+/// Show the node names libcluster 3.5.0 would dial, from `kubectl get endpoints|endpointslices|pods
+/// -o json`, and flag every entry that will not work
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// kubectl's -o json output for endpoints, endpointslices or pods; `-` reads stdin
@@ -480,6 +482,9 @@ pub fn to_text(
     }
     match own {
         Some((me, Some(from))) => out += &format!("# self {me}: dialled ({from})\n"),
+        Some((me, None)) if crashes > 0 => {
+            out += &format!("# self {me}: NOT dialled: libcluster crashes before it dials anyone\n")
+        }
         Some((me, None)) => {
             out +=
                 &format!("# self {me}: NOT among the dialled names: no peer will connect to it\n")
