@@ -58,6 +58,23 @@ const ROWS: &[Row] = &[
         ],
         want: "myapp@both-1.both.default.svc.cluster.local",
     },
+    Row {
+        what: "Kubernetes.DNSSRV for a Deployment (dashed-IP SRV target)",
+        args: &[
+            "--strategy",
+            "dnssrv",
+            "--mode",
+            "dns",
+            "--service",
+            "app-headless",
+        ],
+        env: &[
+            ("RELEASE_NAME", "app"),
+            ("MY_POD_IP", "10.42.3.71"),
+            ("MY_POD_NAMESPACE", "default"),
+        ],
+        want: "app@10-42-3-71.app-headless.default.svc.cluster.local",
+    },
 ];
 
 /// The pod each row runs in: kubelet files for a StatefulSet pod of Service `both`.
