@@ -124,7 +124,9 @@ fn file_inputs_that_block_or_never_end_are_refused_quickly() {
         "--service",
         "web",
     ];
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, &str)> = vec![
+    // (flags, extra env, the input the message must name)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (vec!["--cookie-file", fifo], vec![], "--cookie-file"),
         (vec!["--cookie-file", "/dev/zero"], vec![], "--cookie-file"),
         (vec!["--cookie-file", big], vec![], "--cookie-file"),
