@@ -347,7 +347,7 @@ fn dual_stack_picks_ipv6_on_request_and_hostname_modes_get_proto_dist() {
         "{srv}"
     );
     assert!(
-        srv.contains("ELIXIR_ERL_OPTIONS='-proto_dist inet6_tcp'"),
+        srv.contains("ELIXIR_ERL_OPTIONS=-proto_dist inet6_tcp\n"),
         "{srv}"
     );
 }
@@ -549,6 +549,8 @@ fn bad_input_is_refused_with_a_message_and_nothing_happens() {
             args: &[
                 "--strategy",
                 "dnssrv",
+                "--mode",
+                "hostname",
                 "--hostname",
                 "Web_0",
                 "--service",
