@@ -284,11 +284,19 @@ pub fn dashed_ipv4(ip: Ipv4Addr) -> String {
 }
 
 /// CoreDNS's label for an endpoint without a hostname: the IP with every `.` or `:` a dash
-/// (`fd00::7` → `fd00--7`), from the canonical (Go, RFC 5952) form.
+/// (`fd00::7` → `fd00--7`), from the canonical (Go, RFC 5952) form. A label may not end in
+/// `-`, so since CoreDNS 1.12.3 an address ending in `::` gets a `0` (`fd00:42::` →
+/// `fd00-42--0`).
 pub fn dashed_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => dashed_ipv4(v4),
-        IpAddr::V6(v6) => v6.to_string().replace(':', "-"),
+        IpAddr::V6(v6) => {
+            let mut label = v6.to_string().replace(':', "-");
+            if label.ends_with('-') {
+                label.push('0');
+            }
+            label
+        }
     }
 }
 
@@ -700,6 +708,7 @@ mod tests {
             ("fd00::7", "fd00--7"),
             ("FD00:0:0:0:0:0:42:7", "fd00--42-7"),
             ("2001:db8:1:2:3:4:5:6", "2001-db8-1-2-3-4-5-6"),
+            ("fd00:42::", "fd00-42--0"),
         ] {
             let dashed = dashed_ip(ip.parse().expect("test IP"));
             assert_eq!(dashed, want);
