@@ -232,8 +232,12 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     ctx.insert("example_node", &d.example_node(a));
     ctx.insert("why", &d.why);
     ctx.insert("notes", &d.notes);
-    // relnode reads the Service from the hosts file of a StatefulSet pod; saying it is surer.
-    ctx.insert("service_name_env", &(d.mode == Mode::Hostname));
+    // The names with the Service in them: a StatefulSet pod's hosts file has it too, but a
+    // Deployment pod's (DNSSRV mode dns) has not, so relnode is told.
+    ctx.insert(
+        "service_name_env",
+        &(d.mode == Mode::Hostname || d.strategy == Strategy::DnsSrv),
+    );
     let domain = if d.strategy == Strategy::DnsSrv && a.cluster_domain != "cluster.local" {
         libcluster_domain(a)
     } else {

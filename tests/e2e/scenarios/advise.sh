@@ -55,4 +55,122 @@ ANSWERS
   fi
 }
 
+# -- advise's setup, applied ----------------------------------------------------------
+# Each pod gets what advise's kubernetes.yaml gives the container (its literal RELNODE_* and
+# CLUSTER_DOMAIN values, plus the downward-API MY_POD_IP/MY_POD_NAMESPACE), relnode runs as
+# the ENTRYPOINT or init container advise describes, and pod 0 runs discovery with advise's
+# own libcluster.exs (LibclusterOptions.Applied: the suite's transcribed Discovery, fed that
+# config). The node names must be the ones advise promised, and the cluster must form.
+
+# advise_for ARGS...: run advise into $SD/advice
+advise_for() {
+  "$RELNODE_BIN" advise "$@" --app app --namespace shop --output "$SD/advice" </dev/null >"$SD/advise.log" 2>&1 ||
+    die "relnode advise $* failed: $(tail -2 "$SD/advise.log" | tr '\n' ' ')"
+}
+
+# the container env advise wrote: literal values of RELNODE_* and CLUSTER_DOMAIN
+advised_env() {
+  awk '$1 == "-" && $2 == "name:" { n = $3; next }
+       n != "" && $1 == "value:" { v = $2; gsub(/"/, "", v); if (n ~ /^(RELNODE_|CLUSTER_DOMAIN$)/) print n "=" v }
+       { n = "" }' "$SD/advice/kubernetes.yaml"
+}
+
+discover_advised() { # TIMEOUT_MS [EXTRA-KEYWORDS]
+  note "discover with advise's libcluster.exs"
+  POD_TIMEOUT=90 pod_run 0 main "$APP" rpc "LibclusterOptions.Applied.discover(\"$SD/advice/libcluster.exs\", [${2:-}], $1)" \
+    >"$SD/discovery" 2>"$SD/discovery.err" || die "discovery rpc failed: $(tail -3 "$SD/discovery.err" | tr '\n' ' ')"
+  DISCOVERED=$(sed -n 's/^DISCOVERED //p' "$SD/discovery")
+  CONNECTED=$(sed -n 's/^CONNECTED //p' "$SD/discovery")
+  note "discovered: $DISCOVERED; connected: $CONNECTED"
+}
+
+# pods_from_advice HOST-PREFIX|deploy v4|v6: three pods with advise's env
+pods_from_advice() {
+  local i ip host env
+  mapfile -t env < <(advised_env)
+  [ "${#env[@]}" -ge 2 ] || die "no RELNODE_* env found in advise's kubernetes.yaml"
+  for i in 0 1 2; do
+    if [ "$1" = deploy ]; then host=${DEPLOY_HOSTS[$i]}; else host=$1-$i; fi
+    if [ "$2" = v4 ]; then ip=10.42.0.$((10 + i)); pod_add $i "$host" "$ip" ""; else ip=fd00:42::$((10 + i)); pod_add $i "$host" "" "$ip"; fi
+    pod_env $i "MY_POD_IP=$ip" MY_POD_NAMESPACE=shop "${env[@]}"
+  done
+}
+
+# the node name advise's advice.txt promises for pod 0 ("node names like ...")
+promised() { sed -n 's/.*(node names like \(.*\))$/\1/p' "$SD/advice/advice.txt"; }
+
+sc_advise_applied_dnssrv() {
+  cluster_up cluster.local shop app-headless app
+  advise_for --service-account no --workload statefulset
+  pods_from_advice app v4
+  local i
+  for i in 0 1 2; do EXP[$i]=app@app-$i.app-headless.shop.svc.cluster.local; done
+  [ "$(promised)" = "${EXP[0]}" ] || die "advise promised '$(promised)', expected '${EXP[0]}'"
+  dns_records
+  dns_start
+  pods_boot
+  for i in 0 1 2; do start_exec $i start; done
+  wait_nodes
+  check_names
+  discover_advised 20000
+  expect_cluster
+}
+
+sc_advise_applied_dns() {
+  cluster_up cluster.local shop app-headless
+  advise_for --service-account no --workload deployment
+  pods_from_advice deploy v4
+  local i
+  for i in 0 1 2; do EXP[$i]=app@10.42.0.$((10 + i)); done
+  dns_records
+  dns_start
+  pods_boot
+  for i in 0 1 2; do start_init $i start; done
+  wait_nodes
+  check_names
+  discover_advised 20000
+  expect_cluster
+}
+
+sc_advise_applied_kubernetes_hostname() {
+  cluster_up cluster.local shop app-headless app
+  advise_for --service-account yes --workload statefulset
+  pods_from_advice app v4
+  local i
+  for i in 0 1 2; do
+    EXP[$i]=app@app-$i.app-headless.shop.svc.cluster.local
+    endpoint "10.42.0.$((10 + i))" "app-$i" shop
+  done
+  [ "$(promised)" = "${EXP[0]}" ] || die "advise promised '$(promised)', expected '${EXP[0]}'"
+  dns_records
+  dns_start
+  pods_boot
+  for i in 0 1 2; do start_exec $i daemon; done
+  wait_nodes
+  check_names
+  discover_advised 20000 "endpoints_file: '$SD/endpoints'"
+  expect_cluster
+}
+
+sc_advise_applied_dnssrv_ipv6_deployment() {
+  cluster_up cluster.local shop app-headless
+  advise_for --service-account no --workload deployment --ip-family ipv6
+  pods_from_advice deploy v6
+  local i
+  for i in 0 1 2; do EXP[$i]=app@fd00-42--$((10 + i)).app-headless.shop.svc.cluster.local; done
+  dns_records
+  dns_start
+  pods_boot
+  for i in 0 1 2; do start_exec $i start; done
+  wait_nodes
+  check_names
+  check_info PROTO inet6_tcp
+  discover_advised 20000
+  expect_cluster
+}
+
 scenario "advise: every example's libcluster config has libcluster 3.5.0's keys" sc_advise_libcluster_configs
+scenario "advise applied: StatefulSet, no service account (DNSSRV) clusters" sc_advise_applied_dnssrv
+scenario "advise applied: Deployment, no service account (Kubernetes.DNS, init container) clusters" sc_advise_applied_dns
+scenario "advise applied: StatefulSet with a service account (Kubernetes :hostname) clusters" sc_advise_applied_kubernetes_hostname
+scenario "advise applied: IPv6 Deployment, no service account (DNSSRV mode dns) clusters" sc_advise_applied_dnssrv_ipv6_deployment

@@ -98,3 +98,24 @@ defmodule LibclusterOptions do
   defp bad_value(_k, v) when is_binary(v), do: nil
   defp bad_value(_k, v), do: "is #{inspect(v)}, not a string"
 end
+
+defmodule LibclusterOptions.Applied do
+  @moduledoc """
+  Runs the suite's libcluster-shaped `Discovery` (see discovery.ex: libcluster 3.5.0's naming,
+  transcribed) with the first topology of a config file that `relnode advise` wrote, so the
+  e2e suite can check that advise's setup, applied, forms a cluster.
+  """
+
+  @strategies %{
+    Cluster.Strategy.Kubernetes => :kubernetes,
+    Cluster.Strategy.Kubernetes.DNS => :dns,
+    Cluster.Strategy.Kubernetes.DNSSRV => :dnssrv
+  }
+
+  # `extra`: the suite's stand-in for the API server (`endpoints_file`), nothing else.
+  def discover(path, extra \\ [], timeout \\ 20_000) do
+    [{_name, spec} | _] = Config.Reader.read!(path, env: :prod)[:libcluster][:topologies]
+    strategy = Map.fetch!(@strategies, Keyword.fetch!(spec, :strategy))
+    Discovery.run(strategy, Keyword.merge(Keyword.get(spec, :config, []), extra), timeout)
+  end
+end
