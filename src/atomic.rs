@@ -65,15 +65,16 @@ pub fn write(path: &Path, contents: &[u8], mode: u32, flag: &str) -> Result<(), 
         _ => Path::new("."),
     };
     let fail = |what: String, e: io::Error| -> Error {
-        let fix = match e.raw_os_error() {
-            Some(nix::libc::ENOSPC) | Some(nix::libc::EDQUOT) => {
+        // By kind: tempfile wraps the OS error with its path, which hides the raw errno.
+        let fix = match e.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
                 "the volume is full; free space on it (an emptyDir with medium: Memory counts against the container's memory limit) or choose another --output"
             }
-            Some(nix::libc::EEXIST) | Some(nix::libc::ENOTDIR) => {
+            io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory => {
                 "a parent of the path exists and is not a directory; remove it or choose another --output"
             }
-            Some(nix::libc::EISDIR) => "the path is a directory; name a file inside it",
-            Some(nix::libc::EROFS) => {
+            io::ErrorKind::IsADirectory => "the path is a directory; name a file inside it",
+            io::ErrorKind::ReadOnlyFilesystem => {
                 "the filesystem is read-only; mount a writable volume there (an emptyDir in Kubernetes) or choose another --output"
             }
             _ => {

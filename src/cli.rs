@@ -50,6 +50,12 @@ pub enum CliCommand {
     Render(RenderArgs),
     /// Set the variables and exec the release: `relnode exec -- /app/bin/myapp start`
     Exec(ExecArgs),
+    /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
+    #[cfg(feature = "tools")]
+    Simulate(crate::simulate::Args),
+    /// Choose the libcluster strategy for a workload and print the setup that makes it work
+    #[cfg(feature = "tools")]
+    Advise(crate::advise::Args),
     /// Print a shell completion script
     #[cfg(feature = "completions")]
     Completions {

@@ -1,5 +1,7 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+#[cfg(feature = "tools")]
+mod advise;
 mod arena;
 mod atomic;
 mod cli;
@@ -13,6 +15,8 @@ mod kubelet;
 mod naming;
 mod node;
 mod output;
+#[cfg(feature = "tools")]
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -22,13 +26,17 @@ use crate::cli::{Cli, CliCommand};
 
 /// relnode lives a millisecond and then execs: allocate from a static arena, never free.
 #[global_allocator]
-static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
+pub static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Simulate(args) => commands::simulate::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Advise(args) => commands::advise::run(args),
         #[cfg(feature = "completions")]
         CliCommand::Completions { shell } => commands::completions::run(shell),
         #[cfg(feature = "man")]

@@ -11,12 +11,9 @@
 
 TARGETS_PACKAGES="rebar3 rabbitmq-server"
 
-# caches live under cargo's target dir (CARGO_TARGET_DIR honoured), never in the source tree
-targets_cache() {
-  local t=${CARGO_TARGET_DIR:-target}
-  case $t in /*) ;; *) t=$ROOT/$t ;; esac
-  echo "$t/e2e-cache"
-}
+# the relx build is cached where run caches the mix release (E2E_CACHE, default under cargo's
+# target dir), never in the source tree
+targets_cache() { echo "${E2E_CACHE:-$TARGET_DIR/e2e-cache}"; }
 
 # ---------------------------------------------------------------- rebar3 / relx
 relx_hash() {
