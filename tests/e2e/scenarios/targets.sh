@@ -54,11 +54,15 @@ relx_release() {
 }
 
 # relx_cmd I ARGS...: `bin/relx_app ARGS` in pod I's main container, like kubectl exec, after
-# sourcing relnode's env file when there is one (the vm.args.src way needs NODE_NAME there)
+# sourcing relnode's env file when there is one (the vm.args.src way needs NODE_NAME there).
+# Its own RELX_OUT_FILE_PATH: relx rewrites the substituted vm.args on every command, and a
+# command run while `foreground` starts truncates the file under it (measured: the start
+# then fails with "need to have exactly one ... -name"); the README says so.
 relx_cmd() {
   local i=$1
   shift
-  pod_run "$i" main sh -c 'if [ -f /run/relnode/env.sh ]; then . /run/relnode/env.sh; fi; exec "$@"' \
+  pod_run "$i" main sh -c 'if [ -f /run/relnode/env.sh ]; then . /run/relnode/env.sh; fi
+    mkdir -p /run/tmp/kubectl-exec && RELX_OUT_FILE_PATH=/run/tmp/kubectl-exec exec "$@"' \
     sh "$RELX/bin/relx_app" "$@"
 }
 # relx_spawn I ARGS...: the same as the container's long-running process
