@@ -72,6 +72,28 @@ enum CliCommand {
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<OsString>,
     },
+    /// Run libcluster's own lookups from inside the pod and say whether peers will reach it
+    #[cfg(feature = "check")]
+    Check {
+        /// text: one line per check and a summary; json: one document
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+        /// Bounds each DNS lookup and API request (500ms, 5s, 1m)
+        #[arg(long, value_name = "DUR", default_value = "5s")]
+        timeout: String,
+        /// Retry failed checks with backoff until they pass or DUR runs out
+        #[arg(long, value_name = "DUR")]
+        wait: Option<String>,
+        /// libcluster's kubernetes_selector, for the kubernetes strategy [env: RELNODE_SELECTOR]
+        #[arg(long, value_name = "SELECTOR")]
+        selector: Option<String>,
+        /// libcluster's kubernetes_ip_lookup_mode: endpoints or pods [env: RELNODE_LOOKUP] [default: endpoints]
+        #[arg(long, value_name = "MODE")]
+        lookup: Option<String>,
+        /// Also TCP-connect to epmd (4369) of every peer that resolves (nothing is sent)
+        #[arg(long)]
+        peers: bool,
+    },
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -86,6 +108,13 @@ enum CliFormat {
     Sh,
     Json,
     Dotenv,
+}
+
+#[cfg(feature = "check")]
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Debug)]
@@ -197,6 +226,30 @@ pub fn parse() -> Parsed {
                 },
                 wrapped,
             )
+        }
+        #[cfg(feature = "check")]
+        CliCommand::Check {
+            format,
+            timeout,
+            wait,
+            selector,
+            lookup,
+            peers,
+        } => {
+            use crate::check::gather::{CheckOptions, Format};
+            let format = match format {
+                CheckFormat::Text => Format::Text,
+                CheckFormat::Json => Format::Json,
+            };
+            let check = CheckOptions {
+                format,
+                timeout,
+                wait,
+                selector,
+                lookup,
+                peers,
+            };
+            (Command::Check(check), None)
         }
         CliCommand::Completions { shell } => return Parsed::Completions(shell),
         CliCommand::Man => return Parsed::Man,

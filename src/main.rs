@@ -1,6 +1,8 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
 mod arena;
+#[cfg(feature = "check")]
+mod check;
 mod cli;
 mod error;
 mod exec;
@@ -25,6 +27,10 @@ static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
 
 fn main() -> ExitCode {
     let outcome = match cli::parse() {
+        #[cfg(feature = "check")]
+        cli::Parsed::Run(options) if matches!(options.command, Command::Check(_)) => {
+            return run_check(*options);
+        }
         cli::Parsed::Run(options) => run(*options),
         cli::Parsed::Completions(shell) => {
             cli::print_completions(shell);
@@ -101,6 +107,8 @@ fn run(options: Options) -> anyhow::Result<()> {
                 release.node
             );
         }
+        #[cfg(feature = "check")]
+        Command::Check(_) => unreachable!("main runs check through run_check"),
         Command::Exec { output, argv } => {
             if let Some(output) = output {
                 let text = render::render(&facts, &release, None)?;
@@ -117,6 +125,40 @@ fn run(options: Options) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `relnode check`: exit 0 when nothing failed, 1 when a check failed, 2 for bad input.
+#[cfg(feature = "check")]
+fn run_check(options: Options) -> ExitCode {
+    let outcome = (|| -> anyhow::Result<u8> {
+        let Command::Check(check_options) = &options.command else {
+            unreachable!("called for check only")
+        };
+        let facts = facts::gather(&options.inputs, &ProcessEnv)?;
+        let node = facts.node_name()?;
+        let prepared =
+            check::gather::prepare(&facts, &node, &options.inputs, check_options, &ProcessEnv)?;
+        let report = check::run_with_wait(&prepared.input, prepared.wait, &mut |line| {
+            eprintln!("relnode: check: {line}")
+        });
+        let text = match prepared.format {
+            check::gather::Format::Text => check::text::render(&report),
+            check::gather::Format::Json => check::json::render(&report),
+        };
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .context("cannot write to stdout")?;
+        Ok(u8::from(report.failed()))
+    })();
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("relnode: error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
 }
 
 /// Writes the env file; a failure says what to do, as input errors do.

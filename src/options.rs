@@ -24,6 +24,8 @@ pub enum Command {
         output: Option<PathBuf>,
         argv: Vec<OsString>,
     },
+    #[cfg(feature = "check")]
+    Check(crate::check::gather::CheckOptions),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
