@@ -51,6 +51,9 @@ fn coredns_records(domain: &str) -> Vec<String> {
         format!("--srv-host=notready.{z},pod-1.notready.{z},4369,0,100"),
         // kube-dns hash targets: pods without hostname/subdomain (kubernetes#51326)
         format!("--srv-host=hashed.{z},6c35363039306361.hashed.{z},4369,0,100"),
+        // a Deployment behind a headless Service: SRV targets named by the dashed IP
+        format!("--host-record=10-77-0-5.deploy.{z},{OUR_IP}"),
+        format!("--srv-host=deploy.{z},10-77-0-5.deploy.{z},4369,0,100"),
         // a headless Service without ports: A records but no SRV
         format!("--host-record=noport.{z},{OUR_IP}"),
         // IPv6: a StatefulSet pod and its headless Service, AAAA only
@@ -237,6 +240,8 @@ fn assert_exit(out: &Output, code: i32) -> String {
 const STS: &[&str] = &[
     "--strategy",
     "dnssrv",
+    "--mode",
+    "hostname",
     "--hostname",
     "pod-0",
     "--service",
@@ -271,6 +276,31 @@ fn dnssrv_statefulset_pod_passes_and_marks_our_name() {
         "{report}"
     );
     assert!(report.contains("summary: 2 ok, 0 FAIL"), "{report}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn dnssrv_deployment_pod_dashed_ip_target_passes() {
+    root_or_skip();
+    let c = Cluster::new("deploy", "cluster.local");
+    // No FQDN line in the hosts file: a Deployment pod, so relnode names it by its dashed IP.
+    let (out, _) = c.check(
+        &[
+            "--strategy",
+            "dnssrv",
+            "--service",
+            "deploy",
+            "--basename",
+            "app",
+        ],
+        &[("MY_POD_IP", OUR_IP)],
+    );
+    let report = assert_exit(&out, 0);
+    assert!(line(&report, "own-name").starts_with("ok"), "{report}");
+    assert!(
+        report.contains("  app@10-77-0-5.deploy.ns1.svc.cluster.local  <- this node\n"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -327,6 +357,8 @@ fn not_ready_pod_missing_from_a_and_srv() {
         &[
             "--strategy",
             "dnssrv",
+            "--mode",
+            "hostname",
             "--hostname",
             "pod-0",
             "--service",
@@ -371,6 +403,8 @@ fn service_that_is_not_headless() {
         &[
             "--strategy",
             "dnssrv",
+            "--mode",
+            "hostname",
             "--hostname",
             "pod-0",
             "--service",
@@ -396,6 +430,8 @@ fn srv_targets_without_ours_name_the_cause() {
         &[
             "--strategy",
             "dnssrv",
+            "--mode",
+            "hostname",
             "--hostname",
             "pod-0",
             "--service",
@@ -415,6 +451,8 @@ fn srv_targets_without_ours_name_the_cause() {
         &[
             "--strategy",
             "dnssrv",
+            "--mode",
+            "hostname",
             "--hostname",
             "pod-0",
             "--service",
@@ -501,6 +539,8 @@ fn ipv6_pods_use_aaaa() {
         &[
             "--strategy",
             "dnssrv",
+            "--mode",
+            "hostname",
             "--hostname",
             "pod-0",
             "--service",

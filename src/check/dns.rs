@@ -36,48 +36,21 @@ impl Default for ResolvConf {
     }
 }
 
-impl ResolvConf {
-    /// Parses resolv.conf as glibc does: the last `search`/`domain` line wins, at most three
-    /// nameservers, `options` may repeat. Unknown lines are skipped, as every resolver does.
-    pub fn parse(text: &str) -> ResolvConf {
-        let mut conf = ResolvConf::default();
-        for line in text.lines() {
-            let line = line.split(['#', ';']).next().unwrap_or("");
-            let mut words = line.split_ascii_whitespace();
-            match words.next() {
-                Some("nameserver") => {
-                    // glibc ignores a zone index it cannot parse; so do we, by skipping the line.
-                    if let Some(ip) = words.next().and_then(|w| w.parse::<IpAddr>().ok())
-                        && conf.nameservers.len() < 3
-                    {
-                        conf.nameservers.push(SocketAddr::new(ip, 53));
-                    }
-                }
-                Some("search") => conf.search = words.map(domain_without_dot).collect(),
-                Some("domain") => conf.search = words.take(1).map(domain_without_dot).collect(),
-                Some("options") => {
-                    for option in words {
-                        let (key, value) = option.split_once(':').unwrap_or((option, ""));
-                        let number = value.parse::<u64>().ok();
-                        match (key, number) {
-                            ("ndots", Some(n)) => conf.ndots = n.min(15) as usize,
-                            ("timeout", Some(n)) => {
-                                conf.timeout = Duration::from_secs(n.clamp(1, 30))
-                            }
-                            ("attempts", Some(n)) => conf.attempts = n.clamp(1, 5) as u32,
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
+impl From<&crate::kubelet::ResolvConf> for ResolvConf {
+    /// kubelet's parser reads the file; nameservers are asked on port 53, as every resolver does.
+    fn from(conf: &crate::kubelet::ResolvConf) -> ResolvConf {
+        ResolvConf {
+            nameservers: conf
+                .nameservers
+                .iter()
+                .map(|ip| SocketAddr::new(*ip, 53))
+                .collect(),
+            search: conf.search.clone(),
+            ndots: conf.ndots as usize,
+            timeout: Duration::from_secs(u64::from(conf.timeout_secs)),
+            attempts: conf.attempts,
         }
-        conf
     }
-}
-
-fn domain_without_dot(word: &str) -> String {
-    word.trim_end_matches('.').to_owned()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -549,34 +522,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resolv_conf_as_kubelet_writes_it() {
-        let conf = ResolvConf::parse(
-            "search ns1.svc.cluster.local svc.cluster.local cluster.local\n\
-             nameserver 10.96.0.10\noptions ndots:5 timeout:1 attempts:3 # comment\n",
+    fn resolv_conf_from_kubelets_parser() {
+        let parsed = crate::kubelet::ResolvConf::parse(
+            b"search ns1.svc.cluster.local svc.cluster.local\nnameserver fd00::a\noptions ndots:5 timeout:1 attempts:3\n",
         );
-        assert_eq!(conf.nameservers, vec!["10.96.0.10:53".parse().unwrap()]);
-        assert_eq!(
-            conf.search,
-            [
-                "ns1.svc.cluster.local",
-                "svc.cluster.local",
-                "cluster.local"
-            ]
-        );
+        let conf = ResolvConf::from(&parsed);
+        assert_eq!(conf.nameservers, vec!["[fd00::a]:53".parse().unwrap()]);
+        assert_eq!(conf.search, ["ns1.svc.cluster.local", "svc.cluster.local"]);
         assert_eq!(
             (conf.ndots, conf.timeout, conf.attempts),
             (5, Duration::from_secs(1), 3)
         );
-    }
-
-    #[test]
-    fn resolv_conf_last_search_wins_and_three_nameservers_at_most() {
-        let conf = ResolvConf::parse(
-            "search a b\ndomain c.\nnameserver 1.1.1.1\nnameserver ::1\nnameserver 2.2.2.2\nnameserver 3.3.3.3\nnameserver bogus\n",
-        );
-        assert_eq!(conf.search, ["c"]);
-        assert_eq!(conf.nameservers.len(), 3);
-        assert_eq!(conf.ndots, 1);
     }
 
     fn resolver(ndots: usize) -> Resolver {

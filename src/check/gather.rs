@@ -1,21 +1,21 @@
-//! Builds a [`CheckInput`] from relnode's facts plus the few inputs only `check` reads.
+//! Builds a [`CheckInput`] from the pod's facts plus the few things only `check` reads.
 //!
-//! `facts::gather` looks up only what the shape's name needs; `check` needs a little more
-//! (the namespace for the API, the Service for the DNS strategies, resolv.conf's nameservers).
-//! Those are looked up here in relnode's order: flag, env vars, file, default.
-// TODO(foundation): once `src/inputs.rs` and `src/kubelet.rs` land, take these lookups from the
-// input table and resolv.conf from kubelet's parser, and drop the copies here.
+//! `facts::gather` looks up only what the shape's name needs; `check` needs a little more (the
+//! namespace for the API, the Service for the DNS strategies, resolv.conf's nameservers). Those
+//! come from the same input table and kubelet parsers, in relnode's order: flag, env vars,
+//! file, default.
 
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::dns::ResolvConf;
 use super::{ApiTarget, CheckInput, Lookup};
-use crate::error::InputError;
-use crate::facts::{self, Env, Facts};
+use crate::error::{InputError, shown};
+use crate::facts::{DEFAULT_CLUSTER_DOMAIN, PodFacts};
+use crate::files::{self, ReadError};
+use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
+use crate::kubelet::{self, ServiceAccount};
 use crate::naming::Strategy;
-use crate::options::Inputs;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -36,9 +36,6 @@ pub struct CheckOptions {
 
 type Result<T> = std::result::Result<T, InputError>;
 
-/// resolv.conf and the service-account files are a few KiB; more is not one of them.
-const MAX_KUBELET_FILE: u64 = 64 * 1024;
-
 pub struct Prepared {
     pub input: CheckInput,
     pub wait: Option<Duration>,
@@ -48,7 +45,7 @@ pub struct Prepared {
 fn bad(subject: &str, found: &str, problem: &str, fix: &str) -> InputError {
     InputError {
         subject: subject.into(),
-        found: Some(format!("{found:?}")),
+        found: Some(shown(found)),
         problem: problem.into(),
         fix: fix.into(),
     }
@@ -80,125 +77,119 @@ pub fn parse_duration(flag: &str, text: &str) -> Result<Duration> {
     }
 }
 
-fn given(flag: Option<&str>, vars: &[&str], env: &dyn Env) -> Option<String> {
-    flag.map(str::to_owned)
-        .filter(|v| !v.is_empty())
-        .or_else(|| {
-            vars.iter()
-                .find_map(|v| env.var(v).filter(|v| !v.is_empty()))
-        })
+/// A check-only input: the flag, else its env var (empty counts as unset), as text.
+fn check_only(flag: Option<&str>, var: &str, lookup: &inputs::Lookup) -> Result<Option<String>> {
+    if let Some(value) = flag.filter(|v| !v.is_empty()) {
+        return Ok(Some(value.to_owned()));
+    }
+    match lookup.var_os(var).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(value) => value.into_string().map(Some).map_err(|bytes| InputError {
+            subject: var.into(),
+            found: Some(shown(&bytes)),
+            problem: "is not valid UTF-8".into(),
+            fix: format!("set {var} to plain text"),
+        }),
+    }
 }
 
-fn read_small(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)?;
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_KUBELET_FILE).read_to_end(&mut bytes)?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+fn text(lookup: &inputs::Lookup, id: Id) -> Result<Option<String>> {
+    Ok(lookup.text(id)?.map(|s| s.value))
 }
 
 pub fn prepare(
-    facts: &Facts,
+    facts: &PodFacts,
     node: &str,
-    inputs: &Inputs,
+    lookup: &inputs::Lookup,
     options: &CheckOptions,
-    env: &dyn Env,
 ) -> Result<Prepared> {
     let timeout = parse_duration("--timeout", &options.timeout)?;
     let wait = match &options.wait {
         Some(w) => Some(parse_duration("--wait", w)?),
         None => None,
     };
-    let lookup = match given(options.lookup.as_deref(), &["RELNODE_LOOKUP"], env).as_deref() {
-        None | Some("endpoints" | ":endpoints") => Lookup::Endpoints,
-        Some("pods" | ":pods") => Lookup::Pods,
-        Some(other) => {
-            return Err(bad(
-                "lookup (--lookup, RELNODE_LOOKUP)",
-                other,
-                "is not a kubernetes_ip_lookup_mode",
-                "use endpoints (libcluster's default) or pods",
-            ));
-        }
-    };
+    let ip_lookup =
+        match check_only(options.lookup.as_deref(), "RELNODE_LOOKUP", lookup)?.as_deref() {
+            None | Some("endpoints" | ":endpoints") => Lookup::Endpoints,
+            Some("pods" | ":pods") => Lookup::Pods,
+            Some(other) => {
+                return Err(bad(
+                    "lookup (--lookup, RELNODE_LOOKUP)",
+                    other,
+                    "is not a kubernetes_ip_lookup_mode",
+                    "use endpoints (libcluster's default) or pods",
+                ));
+            }
+        };
     let strategy = facts.shape.strategy;
 
-    let resolv_path = PathBuf::from(
-        given(inputs.resolv_conf.as_deref(), facts::RESOLV_CONF.env, env)
-            .unwrap_or_else(|| facts::DEFAULT_RESOLV_CONF.into()),
-    );
-    let resolv_text = read_small(&resolv_path).map_err(|err| InputError {
-        subject: facts::RESOLV_CONF.subject(),
-        found: Some(resolv_path.display().to_string()),
-        problem: format!("cannot be read ({err}); check asks the nameservers it names"),
-        fix: "run check inside the pod (kubectl exec POD -- relnode check), or pass --resolv-conf"
-            .into(),
-    })?;
-    let resolv = ResolvConf::parse(&resolv_text);
+    // The resolver: check asks the nameservers the pod's resolv.conf names.
+    let resolv_path = lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)?;
+    let resolv_bytes =
+        files::read_limited(&resolv_path.value, files::MAX_KUBELET_FILE).map_err(|err| {
+            let input = input(Id::ResolvConf);
+            InputError {
+                subject: input.subject(),
+                found: Some(resolv_path.value.display().to_string()),
+                problem: match err {
+                    ReadError::NotFound => {
+                        "does not exist; check asks the nameservers it names".into()
+                    }
+                    other => other.to_string(),
+                },
+                fix: format!(
+                    "run check inside the pod (kubectl exec POD -- relnode check), or set {}",
+                    input.set_hint()
+                ),
+            }
+        })?;
+    let kubelet_resolv = kubelet::ResolvConf::parse(&resolv_bytes);
+    let resolv = ResolvConf::from(&kubelet_resolv);
 
-    let sa_dir = PathBuf::from(
-        given(
-            inputs.service_account_dir.as_deref(),
-            facts::SERVICE_ACCOUNT_DIR.env,
-            env,
-        )
-        .unwrap_or_else(|| facts::DEFAULT_SERVICE_ACCOUNT_DIR.into()),
-    );
-    let namespace = facts
-        .namespace
-        .as_ref()
-        .map(|n| n.value.clone())
-        .or_else(|| given(inputs.namespace.as_deref(), facts::NAMESPACE.env, env))
-        .or_else(|| {
-            read_small(&sa_dir.join("namespace"))
-                .ok()
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())
-        });
-    let service = facts
-        .service
-        .as_ref()
-        .map(|s| s.value.clone())
-        .or_else(|| given(inputs.service.as_deref(), facts::SERVICE.env, env));
-    let hostname = facts
-        .hostname
-        .as_ref()
-        .map(|h| h.value.clone())
-        .or_else(|| given(inputs.hostname.as_deref(), facts::HOSTNAME.env, env));
-    let cluster_domain = facts
-        .cluster_domain
-        .as_ref()
-        .map(|d| d.value.clone())
-        .or_else(|| {
-            given(
-                inputs.cluster_domain.as_deref(),
-                facts::CLUSTER_DOMAIN.env,
-                env,
-            )
-        })
-        .or_else(|| {
-            let ns = namespace.as_deref()?;
-            let prefix = format!("{ns}.svc.");
-            resolv
-                .search
-                .iter()
-                .find_map(|s| s.strip_prefix(&prefix).map(str::to_owned))
-        })
-        .unwrap_or_else(|| facts::DEFAULT_CLUSTER_DOMAIN.into());
-    // libcluster's default kubernetes_cluster_name is "cluster"; relnode's own cluster name
-    // (derived from the domain) applies to the modes whose names use it.
-    let cluster_name = facts
-        .cluster_name
-        .as_ref()
-        .map(|c| c.value.clone())
-        .or_else(|| given(inputs.cluster_name.as_deref(), facts::CLUSTER_NAME.env, env))
-        .unwrap_or_else(|| "cluster".into());
+    let sa_dir = lookup
+        .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
+        .value;
+    let namespace = match facts.namespace.as_ref().map(|n| n.value.clone()) {
+        Some(ns) => Some(ns),
+        None => match text(lookup, Id::Namespace)? {
+            Some(ns) => Some(ns),
+            None => {
+                let account = ServiceAccount::new(&sa_dir);
+                files::read_limited(&account.namespace_file(), files::MAX_KUBELET_FILE)
+                    .ok()
+                    .and_then(|bytes| ServiceAccount::parse_namespace(&bytes))
+            }
+        },
+    };
+    let service = match facts.service.as_ref().map(|s| s.value.clone()) {
+        Some(s) => Some(s),
+        None => text(lookup, Id::Service)?,
+    };
+    let hostname = match facts.hostname.as_ref().map(|h| h.value.clone()) {
+        Some(h) => Some(h),
+        None => text(lookup, Id::Hostname)?,
+    };
+    let cluster_domain = match facts.cluster_domain.as_ref().map(|d| d.value.clone()) {
+        Some(d) => d,
+        None => match text(lookup, Id::ClusterDomain)? {
+            Some(d) => d,
+            None => kubelet_resolv
+                .cluster_search(namespace.as_deref())
+                .map_or_else(
+                    || DEFAULT_CLUSTER_DOMAIN.to_owned(),
+                    |s| s.domain.to_owned(),
+                ),
+        },
+    };
+    // libcluster's default kubernetes_cluster_name is "cluster"; relnode's own (derived from
+    // the domain) applies to the modes whose names use it.
+    let cluster_name = match facts.cluster_name.as_ref().map(|c| c.value.clone()) {
+        Some(c) => c,
+        None => text(lookup, Id::ClusterName)?.unwrap_or_else(|| "cluster".into()),
+    };
 
     let mut pod_ips: Vec<IpAddr> = facts.ip.iter().map(|i| i.value).collect();
-    if let Some(list) = given(inputs.pod_ips.as_deref(), facts::POD_IPS.env, env) {
+    if let Some(list) = text(lookup, Id::PodIps)? {
         pod_ips.extend(
             list.split(',')
                 .filter_map(|i| i.trim().parse::<IpAddr>().ok())
@@ -206,7 +197,7 @@ pub fn prepare(
         );
     }
 
-    let selector = given(options.selector.as_deref(), &["RELNODE_SELECTOR"], env);
+    let selector = check_only(options.selector.as_deref(), "RELNODE_SELECTOR", lookup)?;
     match strategy {
         Strategy::Kubernetes if selector.is_none() => {
             return Err(InputError {
@@ -218,7 +209,7 @@ pub fn prepare(
         }
         Strategy::Kubernetes if namespace.is_none() => {
             return Err(InputError {
-                subject: facts::NAMESPACE.subject(),
+                subject: input(Id::Namespace).subject(),
                 found: None,
                 problem: "is not set and the service-account namespace file is missing".into(),
                 fix: "set MY_POD_NAMESPACE from the downward API (fieldRef metadata.namespace)"
@@ -227,7 +218,7 @@ pub fn prepare(
         }
         Strategy::Dns | Strategy::DnsSrv if service.is_none() => {
             return Err(InputError {
-                subject: facts::SERVICE.subject(),
+                subject: input(Id::Service).subject(),
                 found: None,
                 problem: format!("is not set; {} looks up libcluster's service:", strategy.module()),
                 fix: "pass the headless Service's name as in libcluster's config, e.g. --service myapp-headless".into(),
@@ -236,11 +227,11 @@ pub fn prepare(
         _ => {}
     }
 
-    let libcluster_domain_env = env.var("CLUSTER_DOMAIN").filter(|d| !d.is_empty());
-    let api = match env.var("KUBERNETES_SERVICE_HOST").filter(|h| !h.is_empty()) {
+    // As the release will see it: libcluster reads CLUSTER_DOMAIN for the SRV query and the API host.
+    let libcluster_domain_env = check_only(None, "CLUSTER_DOMAIN", lookup)?;
+    let api = match check_only(None, "KUBERNETES_SERVICE_HOST", lookup)? {
         Some(host) => {
-            let port_text = env
-                .var("KUBERNETES_SERVICE_PORT")
+            let port_text = check_only(None, "KUBERNETES_SERVICE_PORT", lookup)?
                 .unwrap_or_else(|| "443".into());
             let port = port_text.parse::<u16>().map_err(|_| {
                 bad(
@@ -279,7 +270,7 @@ pub fn prepare(
             service_account_dir: sa_dir,
             api,
             selector,
-            lookup,
+            lookup: ip_lookup,
             timeout,
             peers: options.peers,
         },

@@ -40,31 +40,10 @@ pub struct ApiResponse {
     pub body: String,
 }
 
+/// Bounded, regular files only (a FIFO never blocks), as every kubelet file relnode reads.
 fn read_small(path: &Path) -> Result<Vec<u8>, ApiError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path)
-        .map_err(|e| ApiError::Credentials(format!("cannot read {}: {e}", path.display())))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| ApiError::Credentials(format!("cannot read {}: {e}", path.display())))?;
-    if !meta.is_file() {
-        return Err(ApiError::Credentials(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_SA_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ApiError::Credentials(format!("cannot read {}: {e}", path.display())))?;
-    if bytes.len() as u64 > MAX_SA_FILE {
-        return Err(ApiError::Credentials(format!(
-            "{} is larger than {} KiB",
-            path.display(),
-            MAX_SA_FILE / 1024
-        )));
-    }
-    Ok(bytes)
+    crate::files::read_limited(path, MAX_SA_FILE)
+        .map_err(|e| ApiError::Credentials(format!("cannot read {}: {e}", path.display())))
 }
 
 impl ApiClient {

@@ -338,14 +338,22 @@ fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
                 format!("the name exists but has no {rtype} record")
             };
             let check = Check::new("own-name", Status::Fail, asked, answer);
-            let (cause, fix) = match input.shape.mode {
-                Mode::Dns => (
+            let (cause, fix) = match (input.shape.strategy, input.shape.mode) {
+                (Strategy::DnsSrv, Mode::Dns) => (
+                    format!(
+                        "a Deployment pod's record <ip-with-dashes>.<service>.<ns>.svc.<zone> exists only while the headless Service {} in {} selects the pod and the pod is ready (or the Service has publishNotReadyAddresses: true){zone_note}",
+                        input.service.as_deref().unwrap_or("?"),
+                        input.namespace.as_deref().unwrap_or("?"),
+                    ),
+                    "check the Service's clusterIP: None and selector; add publishNotReadyAddresses: true, or use --wait while the pod becomes ready".to_owned(),
+                ),
+                (_, Mode::Dns) => (
                     format!(
                         "pod A records (<ip-with-dashes>.<ns>.pod.<zone>) exist only when CoreDNS runs with `pods insecure` or `pods verified`; CoreDNS's own default is `pods disabled` and GKE's kube-dns has no pod records (kubeadm, kind and k3s turn them on){zone_note}"
                     ),
                     "add `pods insecure` to the kubernetes block of the CoreDNS Corefile (kubectl -n kube-system edit configmap coredns), or use mode :ip, or mode :hostname with a headless Service".to_owned(),
                 ),
-                _ => (
+                (_, _) => (
                     format!(
                         "this per-pod record of a headless Service exists only when the pod has spec.hostname and spec.subdomain equal to the Service name (a StatefulSet sets both from serviceName), the Service {} in {} is headless (clusterIP: None) and selects the pod, and the pod is ready or the Service has publishNotReadyAddresses: true{zone_note}",
                         input.service.as_deref().unwrap_or("?"),
@@ -541,9 +549,10 @@ fn srv_strategy(
                         "the target is the Service's own name: the Service is not headless, so every peer would dial app@<service name> (libcluster #149)".to_owned(),
                         "set clusterIP: None on the Service (recreate it)".to_owned(),
                     )
-                } else if targets
-                    .iter()
-                    .any(|t| looks_generated(t.split('.').next().unwrap_or("")))
+                } else if input.shape.mode == Mode::Hostname
+                    && targets
+                        .iter()
+                        .any(|t| looks_generated(t.split('.').next().unwrap_or("")))
                 {
                     (
                         "targets are named by a hash (kube-dns) or the pod IP (CoreDNS): the pods have no spec.hostname/spec.subdomain, so their names cannot be ours (kubernetes#51326)".to_owned(),
