@@ -12,7 +12,7 @@
 # Build:  docker build -t relnode .
 # Multi-arch (amd64 -> x86_64-unknown-linux-musl, arm64 -> aarch64-unknown-linux-musl;
 # the builder runs natively on the build machine and cross-compiles, linking aarch64
-# with the rust-lld that ships with Rust: no QEMU, no C cross toolchain):
+# with the rust-lld that ships with Rust: no QEMU):
 #         docker buildx build --platform linux/amd64,linux/arm64 -t <registry>/relnode:<version> --push .
 # Needs BuildKit (the default builder since Docker 23) for the cache mounts.
 
@@ -22,14 +22,21 @@ FROM --platform=$BUILDPLATFORM rust:${RUST_VERSION}-slim AS builder
 ARG TARGETARCH
 WORKDIR /src
 ENV CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld
-# The musl target is pure Rust + Rust's bundled musl: no musl-gcc needed as
-# long as no dependency compiles C.
+# One dependency compiles C: ring, the crypto of `relnode check`'s TLS client (feature
+# `check`, on by default). Its C and assembly are freestanding, so a plain C compiler for
+# the target is enough: musl-gcc for x86_64, Debian's aarch64 cross gcc for arm64 (the
+# link is still rust-lld's). `--no-default-features --features completions,man` builds
+# without `check` and needs no C compiler at all.
+ENV CC_aarch64_unknown_linux_musl=aarch64-linux-gnu-gcc
 RUN set -eu; \
     case "${TARGETARCH:-amd64}" in \
-      amd64) target=x86_64-unknown-linux-musl ;; \
-      arm64) target=aarch64-unknown-linux-musl ;; \
+      amd64) target=x86_64-unknown-linux-musl; cc=musl-tools ;; \
+      arm64) target=aarch64-unknown-linux-musl; cc=gcc-aarch64-linux-gnu ;; \
       *) echo "unsupported TARGETARCH=${TARGETARCH}" >&2; exit 1 ;; \
     esac; \
+    apt-get update -qq; \
+    apt-get install -y -qq --no-install-recommends "$cc" >/dev/null; \
+    rm -rf /var/lib/apt/lists/*; \
     rustup target add "$target"; \
     echo "$target" > /target
 COPY . .

@@ -132,8 +132,10 @@ impl ApiClient {
 /// ureq's message, with the usual Kubernetes causes named.
 fn transport_message(err: &ureq::Error) -> String {
     let text = err.to_string();
-    let hint = if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+    let hint = if text.contains("UnknownIssuer") {
         " (the server's certificate is not signed by the CA in ca.crt)"
+    } else if text.contains("CaUsedAsEndEntity") {
+        " (the server presents a CA certificate as its own)"
     } else if text.contains("NotValidForName") {
         " (the server's certificate does not name this host)"
     } else {

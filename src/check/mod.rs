@@ -267,6 +267,15 @@ fn list_ips(ips: &[IpAddr]) -> String {
         .join(", ")
 }
 
+/// `NXDOMAIN (asked a, b)`; inet_res asks nothing for a dot-less name without a search list.
+fn nxdomain(asked: &[String]) -> String {
+    if asked.is_empty() {
+        "NXDOMAIN without asking: a name without a dot is tried only with resolv.conf's search domains, and it has none".into()
+    } else {
+        format!("NXDOMAIN (asked {})", asked.join(", "))
+    }
+}
+
 fn nameservers(input: &CheckInput) -> String {
     let ns: Vec<String> = input
         .resolv
@@ -333,7 +342,7 @@ fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
         Outcome::NxDomain | Outcome::NoData { .. } => {
             let nx = matches!(lookup.outcome, Outcome::NxDomain);
             let answer = if nx {
-                format!("NXDOMAIN (asked {})", lookup.asked.join(", "))
+                nxdomain(&lookup.asked)
             } else {
                 format!("the name exists but has no {rtype} record")
             };
@@ -441,7 +450,7 @@ fn dns_strategy(
         }
         Outcome::NxDomain => {
             checks.push(
-                Check::new(id, Status::Fail, asked, format!("NXDOMAIN (asked {})", lookup.asked.join(", "))).because(
+                Check::new(id, Status::Fail, asked, nxdomain(&lookup.asked)).because(
                     "no Service by this name in the names searched: the name or namespace is wrong (a short name resolves only in the pod's own namespace, through the search list)",
                     "set libcluster's service: (and relnode's --service) to the headless Service's name, or its full name <service>.<namespace>.svc.<domain>",
                 ),
@@ -1070,7 +1079,7 @@ fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
         }
         Outcome::NxDomain => {
             let domain = input.cluster_domain.trim_end_matches('.');
-            Check::new("api-host", Status::Fail, asked, format!("NXDOMAIN (asked {})", lookup.asked.join(", "))).because(
+            Check::new("api-host", Status::Fail, asked, nxdomain(&lookup.asked)).because(
                 format!("libcluster builds the API host from CLUSTER_DOMAIN, else <kubernetes_cluster_name>.local ({}.local), but the cluster's domain is {domain}", input.cluster_name),
                 format!("set CLUSTER_DOMAIN={domain} in the release's environment, or kubernetes_master: \"kubernetes.default.svc.{domain}\""),
             )
