@@ -653,9 +653,14 @@ struct Pki {
     key_der: Vec<u8>,
 }
 
-fn pki() -> Pki {
-    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair, SanType};
+fn pki(ca_name: &str) -> Pki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType,
+    };
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, ca_name);
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let key = KeyPair::generate().unwrap();
@@ -890,7 +895,7 @@ fn api_check(c: &Cluster, server: &ApiServer, extra: &[&str]) -> String {
 fn api_endpoints_200_sends_the_token_and_finds_us() {
     root_or_skip();
     let c = Cluster::new("api200", "cluster.local");
-    let pki = pki();
+    let pki = pki("kubernetes");
     c.write("sa/ca.crt", &pki.ca_pem);
     let server = ApiServer::start(
         &c,
@@ -936,24 +941,28 @@ fn api_endpoints_200_sends_the_token_and_finds_us() {
 fn api_with_a_wrong_ca_fails_and_sends_nothing() {
     root_or_skip();
     let c = Cluster::new("apica", "cluster.local");
-    let (pki, other) = (pki(), pki());
-    c.write("sa/ca.crt", &other.ca_pem);
-    let server = ApiServer::start(
-        &c,
-        &pki,
-        vec![("/api/", 200, endpoints_list(&[(OUR_IP, "pod-0")], &[]))],
-    );
-    let report = api_check(&c, &server, &[]);
-    assert!(report.starts_with("exit 1\n"), "{report}");
-    let list = line(&report, "api-list");
-    assert!(
-        list.starts_with("FAIL") && list.contains("not signed by the CA in ca.crt"),
-        "{report}"
-    );
-    assert!(
-        server.seen.lock().unwrap().is_empty(),
-        "a request reached an unverified server"
-    );
+    let pki = pki("kubernetes");
+    // Another cluster's CA: kubeadm names every one CN=kubernetes (same issuer name, other
+    // key: BadSignature), or a CA of another name (UnknownIssuer).
+    for other in [self::pki("kubernetes"), self::pki("other-ca")] {
+        c.write("sa/ca.crt", &other.ca_pem);
+        let server = ApiServer::start(
+            &c,
+            &pki,
+            vec![("/api/", 200, endpoints_list(&[(OUR_IP, "pod-0")], &[]))],
+        );
+        let report = api_check(&c, &server, &[]);
+        assert!(report.starts_with("exit 1\n"), "{report}");
+        let list = line(&report, "api-list");
+        assert!(
+            list.starts_with("FAIL") && list.contains("not signed by the CA in ca.crt"),
+            "{report}"
+        );
+        assert!(
+            server.seen.lock().unwrap().is_empty(),
+            "a request reached an unverified server"
+        );
+    }
 }
 
 #[test]
@@ -961,7 +970,7 @@ fn api_with_a_wrong_ca_fails_and_sends_nothing() {
 fn api_403_prints_rbac_and_the_disconnect_warning() {
     root_or_skip();
     let c = Cluster::new("api403", "cluster.local");
-    let pki = pki();
+    let pki = pki("kubernetes");
     c.write("sa/ca.crt", &pki.ca_pem);
     let server = ApiServer::start(
         &c,
@@ -996,7 +1005,7 @@ fn api_403_prints_rbac_and_the_disconnect_warning() {
 fn api_empty_endpoints_explained_and_slices_disagreeing_warned() {
     root_or_skip();
     let c = Cluster::new("apiempty", "cluster.local");
-    let pki = pki();
+    let pki = pki("kubernetes");
     c.write("sa/ca.crt", &pki.ca_pem);
     let server = ApiServer::start(
         &c,
@@ -1053,7 +1062,7 @@ fn api_empty_endpoints_explained_and_slices_disagreeing_warned() {
 fn api_pods_lookup_builds_hostname_names() {
     root_or_skip();
     let c = Cluster::new("apipods", "cluster.local");
-    let pki = pki();
+    let pki = pki("kubernetes");
     c.write("sa/ca.crt", &pki.ca_pem);
     let server = ApiServer::start(
         &c,

@@ -132,7 +132,9 @@ impl ApiClient {
 /// ureq's message, with the usual Kubernetes causes named.
 fn transport_message(err: &ureq::Error) -> String {
     let text = err.to_string();
-    let hint = if text.contains("UnknownIssuer") {
+    // BadSignature: an issuer of the same name but another key, e.g. another kubeadm
+    // cluster's CA (they are all CN=kubernetes).
+    let hint = if text.contains("UnknownIssuer") || text.contains("BadSignature") {
         " (the server's certificate is not signed by the CA in ca.crt)"
     } else if text.contains("CaUsedAsEndEntity") {
         " (the server presents a CA certificate as its own)"

@@ -876,6 +876,30 @@ fn api_difference(input: &CheckInput, entry: &Peer) -> String {
     }
 }
 
+/// A string from the API, safe to print: control characters escaped, cut to 256 characters.
+fn clean(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(256)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if value.chars().count() > 256 {
+        out.push('…');
+    }
+    out
+}
+
+fn text_field(value: &serde_json::Value) -> Option<String> {
+    value.as_str().map(clean)
+}
+
 /// (ready addresses, not-ready IPs, addresses without targetRef) of an EndpointsList.
 fn parse_endpoints(list: &serde_json::Value) -> (Vec<Peer>, Vec<String>, Vec<String>) {
     let mut peers = Vec::new();
@@ -884,18 +908,18 @@ fn parse_endpoints(list: &serde_json::Value) -> (Vec<Peer>, Vec<String>, Vec<Str
     for item in list["items"].as_array().into_iter().flatten() {
         for subset in item["subsets"].as_array().into_iter().flatten() {
             for address in subset["addresses"].as_array().into_iter().flatten() {
-                let ip = address["ip"].as_str().unwrap_or("").to_owned();
-                match address["targetRef"]["namespace"].as_str() {
-                    Some(ns) => peers.push(Peer {
+                let ip = text_field(&address["ip"]).unwrap_or_default();
+                match text_field(&address["targetRef"]["namespace"]) {
+                    Some(namespace) => peers.push(Peer {
                         ip,
-                        namespace: ns.to_owned(),
-                        hostname: address["hostname"].as_str().map(str::to_owned),
+                        namespace,
+                        hostname: text_field(&address["hostname"]),
                     }),
                     None => no_ref.push(ip),
                 }
             }
             for address in subset["notReadyAddresses"].as_array().into_iter().flatten() {
-                not_ready.extend(address["ip"].as_str().map(str::to_owned));
+                not_ready.extend(text_field(&address["ip"]));
             }
         }
     }
@@ -909,9 +933,9 @@ fn parse_pods(list: &serde_json::Value) -> Vec<Peer> {
         .flatten()
         .filter_map(|pod| {
             Some(Peer {
-                ip: pod["status"]["podIP"].as_str()?.to_owned(),
-                namespace: pod["metadata"]["namespace"].as_str()?.to_owned(),
-                hostname: pod["spec"]["hostname"].as_str().map(str::to_owned),
+                ip: text_field(&pod["status"]["podIP"])?,
+                namespace: text_field(&pod["metadata"]["namespace"])?,
+                hostname: text_field(&pod["spec"]["hostname"]),
             })
         })
         .collect()
@@ -920,8 +944,8 @@ fn parse_pods(list: &serde_json::Value) -> Vec<Peer> {
 fn status_message(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| v["message"].as_str().map(str::to_owned))
-        .unwrap_or_else(|| body.chars().take(200).collect())
+        .and_then(|v| text_field(&v["message"]))
+        .unwrap_or_else(|| clean(body))
 }
 
 /// A 403: the verb and resource, the RBAC that fixes it, and what libcluster does meanwhile.
@@ -1018,7 +1042,7 @@ fn endpoint_slices(
                 continue;
             }
             for ip in endpoint["addresses"].as_array().into_iter().flatten() {
-                slice_ips.extend(ip.as_str().map(str::to_owned));
+                slice_ips.extend(text_field(ip));
             }
         }
     }
@@ -1196,6 +1220,13 @@ mod tests {
         );
         i.libcluster_domain_env = Some("k8s.example".into());
         assert_eq!(libcluster_master(&i), "kubernetes.default.svc.k8s.example");
+    }
+
+    #[test]
+    fn api_strings_are_printed_escaped_and_cut() {
+        assert_eq!(clean("pod-0"), "pod-0");
+        assert_eq!(clean("a\u{1b}[31mb\n"), "a\\u{1b}[31mb\\n");
+        assert_eq!(clean(&"x".repeat(300)).chars().count(), 257);
     }
 
     #[test]
