@@ -53,6 +53,12 @@ pub enum CliCommand {
     /// Run libcluster's own lookups from inside the pod and say whether peers will reach it
     #[cfg(feature = "check")]
     Check(CheckArgs),
+    /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
+    #[cfg(feature = "tools")]
+    Simulate(crate::simulate::Args),
+    /// Choose the libcluster strategy for a workload and print the setup that makes it work
+    #[cfg(feature = "tools")]
+    Advise(crate::advise::Args),
     /// Print a shell completion script
     #[cfg(feature = "completions")]
     Completions {

@@ -1,5 +1,7 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+#[cfg(feature = "tools")]
+mod advise;
 mod arena;
 mod atomic;
 #[cfg(feature = "check")]
@@ -14,6 +16,8 @@ mod kubelet;
 mod naming;
 mod node;
 mod output;
+#[cfg(feature = "tools")]
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -32,6 +36,10 @@ fn main() -> ExitCode {
         CliCommand::Exec(args) => commands::exec::run(args),
         #[cfg(feature = "check")]
         CliCommand::Check(args) => commands::check::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Simulate(args) => commands::simulate::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Advise(args) => commands::advise::run(args),
         #[cfg(feature = "completions")]
         CliCommand::Completions { shell } => commands::completions::run(shell),
         #[cfg(feature = "man")]

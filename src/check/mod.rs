@@ -646,24 +646,17 @@ struct Peer {
     hostname: Option<String>,
 }
 
-/// libcluster's format_node.
+/// libcluster's format_node, from naming's transcription (shared with `simulate`).
 fn node_for(input: &CheckInput, peer: &Peer) -> String {
-    let app = &input.basename;
-    let zone = format!("{}.local", input.cluster_name);
-    match input.shape.mode {
-        Mode::Ip => format!("{app}@{}", peer.ip),
-        Mode::Hostname => format!(
-            "{app}@{}.{}.{}.svc.{zone}",
-            peer.hostname.as_deref().unwrap_or(""),
-            input.service.as_deref().unwrap_or(""),
-            peer.namespace
-        ),
-        Mode::Dns => format!(
-            "{app}@{}.{}.pod.{zone}",
-            peer.ip.replace('.', "-"),
-            peer.namespace
-        ),
-    }
+    let host = crate::naming::libcluster_kubernetes_host(
+        input.shape.mode,
+        &peer.ip,
+        peer.hostname.as_deref(),
+        input.service.as_deref(),
+        &peer.namespace,
+        &input.cluster_name,
+    );
+    format!("{}@{host}", input.basename)
 }
 
 /// The host libcluster builds from `kubernetes_master` (default `kubernetes.default.svc`).
