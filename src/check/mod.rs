@@ -1215,6 +1215,39 @@ mod tests {
         assert_eq!(libcluster_master(&i), "kubernetes.default.svc.k8s.example");
     }
 
+    /// Backoff doubles from 0.5 s and the last sleep is cut to the time left; every retry is
+    /// logged. (A failing check that needs no network: a dot-less Service, no search list.)
+    #[test]
+    fn wait_backs_off_and_stops_when_time_runs_out() {
+        let mut i = input(Mode::Ip);
+        i.shape = Shape::new(Strategy::Dns, Mode::Ip).unwrap();
+        i.node_name = "app@10.0.0.5".into();
+        let mut lines = Vec::new();
+        let start = Instant::now();
+        let report = run_with_wait(&i, Some(Duration::from_millis(1700)), &mut |l| {
+            lines.push(l)
+        });
+        let took = start.elapsed();
+        assert!(report.failed());
+        // Attempts at 0, 0.5 and 1.5 s; the third sleep is cut to what is left of 1.7 s (on a
+        // loaded machine the third attempt may start too late to sleep at all).
+        let delays: Vec<f64> = lines
+            .iter()
+            .map(|l| {
+                let after = l.split("retrying in ").nth(1).expect("a delay");
+                after.trim_end_matches(" s").parse().expect("seconds")
+            })
+            .collect();
+        assert_eq!(&delays[..2], &[0.5, 1.0], "{lines:?}");
+        assert!(delays[2..].iter().all(|d| *d <= 0.2), "{lines:?}");
+        assert_eq!(report.attempts as usize, lines.len() + 1);
+        assert!(lines[0].contains("failed dns-a"), "{lines:?}");
+        assert!(
+            took >= Duration::from_millis(1700) && took < Duration::from_secs(4),
+            "{took:?}"
+        );
+    }
+
     #[test]
     fn api_strings_are_printed_escaped_and_cut() {
         assert_eq!(clean("pod-0"), "pod-0");
