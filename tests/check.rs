@@ -1196,4 +1196,15 @@ fn check_without_root_still_rejects_bad_input_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--service"), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
+    // The namespace goes into the API's URL path: only a DNS label is taken.
+    let out = pod.run(
+        &["check", "--basename", "app", "--selector", "app=x"],
+        &[("MY_POD_IP", OUR_IP), ("MY_POD_NAMESPACE", "ns1/../../api")],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("namespace (--namespace, MY_POD_NAMESPACE"),
+        "{}",
+        stderr(&out)
+    );
 }

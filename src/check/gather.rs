@@ -161,6 +161,15 @@ pub fn prepare(
             }
         },
     };
+    // The namespace goes into the API path: a Kubernetes namespace is a DNS label.
+    if let Some(problem) = namespace.as_deref().and_then(crate::naming::label_problem) {
+        return Err(InputError {
+            subject: input(Id::Namespace).subject(),
+            found: namespace.as_deref().map(shown),
+            problem,
+            fix: "set MY_POD_NAMESPACE from the downward API (fieldRef metadata.namespace)".into(),
+        });
+    }
     let service = match facts.service.as_ref().map(|s| s.value.clone()) {
         Some(s) => Some(s),
         None => text(lookup, Id::Service)?,
