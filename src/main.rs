@@ -4,6 +4,8 @@
 mod advise;
 mod arena;
 mod atomic;
+#[cfg(feature = "check")]
+mod check;
 mod cli;
 mod commands;
 mod error;
@@ -33,6 +35,8 @@ fn main() -> ExitCode {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),
+        #[cfg(feature = "check")]
+        CliCommand::Check(args) => commands::check::run(args),
         #[cfg(feature = "tools")]
         CliCommand::Simulate(args) => commands::simulate::run(args),
         #[cfg(feature = "tools")]

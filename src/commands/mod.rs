@@ -4,6 +4,8 @@
 
 #[cfg(feature = "tools")]
 pub mod advise;
+#[cfg(feature = "check")]
+pub mod check;
 #[cfg(feature = "completions")]
 pub mod completions;
 pub mod env;

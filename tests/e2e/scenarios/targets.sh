@@ -387,6 +387,21 @@ sc_dnscluster_ipv6() {
   dnscluster_discover 0 20000
   [ "$QUERY" = "$q" ] || CHECK_ERR="${CHECK_ERR}the release's DNS_CLUSTER_QUERY is '$QUERY', expected '$q'; "
   expect_cluster
+  targets_check 1 "dnscluster: relnode check finds the pod among the query's AAAA answers" --query "$q"
+}
+
+# targets_check POD LABEL ARGS...: `relnode check ARGS` in the pod (like kubectl exec) exits 0
+# with the dnscluster-query line saying our address is among the answers
+targets_check() {
+  local i=$1 label=$2 out rc=0
+  shift 2
+  out=$(POD_TIMEOUT=30 pod_run "$i" main "$RELNODE_BIN" check "$@" 2>&1) || rc=$?
+  echo "relnode check: exit $rc: $out"
+  if [ $rc -eq 0 ] && echo "$out" | grep -q 'dnscluster-query.*ours among them'; then
+    extra "PASS $label"
+  else
+    extra "FAIL $label: exit $rc: $(echo "$out" | tr '\n' '|' | cut -c1-400)"
+  fi
 }
 
 # a Fly.io machine, simulated: IPv6-only pods whose resolver (Fly's fdaa::3, here dnsmasq)
@@ -428,6 +443,7 @@ sc_fly() {
   [ "$DISCOVERED" = "$want_disc" ] || CHECK_ERR="${CHECK_ERR}discovery dialled '$DISCOVERED', expected '$want_disc'; "
   [ "$CONNECTED" = "$want_conn" ] || CHECK_ERR="${CHECK_ERR}pod 0 is connected to '$CONNECTED', expected only '$want_conn' (pod 2 runs another deploy); "
   [ -z "$CHECK_ERR" ] || die "${CHECK_ERR%; }"
+  targets_check 1 "fly.io: relnode check finds the Machine among shop.internal's AAAA answers"
 }
 
 # ---------------------------------------------------------------- servers with a name variable
