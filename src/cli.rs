@@ -28,6 +28,12 @@ Names, by libcluster strategy (--strategy) and mode (--mode):
   dns (ip)                 myapp@10.42.1.49
   dnssrv hostname          myapp@<hostname>.<service>.<ns>.svc.<cluster domain>  (StatefulSet)
   dnssrv dns               myapp@10-42-1-49.<service>.<ns>.svc.<cluster domain>  (Deployment)
+  dnscluster (ip)          myapp@10.42.1.49  (phoenixframework/dns_cluster)
+  --platform fly           <app>-<image ref suffix>@<FLY_PRIVATE_IP>  (detected on Fly.io)
+
+What reads the name (--target): elixir (RELEASE_*, default), vm-args (rebar3/relx: a
+-name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), none; --node-var/--host-var
+also export it under a server's own variable (EMQX_NODE__NAME, CouchDB's NODENAME).
 
 Every input is a flag, then env vars (an empty one counts as unset), then files:
 the service-account namespace file, /etc/resolv.conf (the cluster domain is X in the

@@ -461,6 +461,35 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
 }
 
 #[test]
+fn render_refuses_a_cookie_the_vm_args_fragment_cannot_carry() {
+    let pod = Pod::new("vmargs-cookie");
+    let cookie = pod.write("cookie", "c00kie-secret\n");
+    let out = pod.path("vm.args");
+    let run = pod.run(
+        &[
+            "render",
+            "--target",
+            "vm-args",
+            "--cookie-file",
+            cookie.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+        APP,
+    );
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--cookie-file")
+            && err.contains("RELNODE_COOKIE_FILE")
+            && err.contains("relnode exec"),
+        "{err}"
+    );
+    assert!(!err.contains("c00kie-secret"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_template_has_nothing_to_render_for_the_vm_args_fragment() {
     let pod = Pod::new("vmargs-template");
     let template = pod.write("t.tera", "{{ release_node }}\n");

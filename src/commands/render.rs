@@ -13,6 +13,16 @@ use crate::output::{Encoding, vm_args};
 
 pub fn run(args: RenderArgs) -> Result<ExitCode> {
     let pod = Pod::prepare(&args.pod, &ProcessEnv, None)?;
+    // `exec` hands the cookie to the release as RELX_COOKIE; a fragment file cannot carry it.
+    if pod.target.writes_fragment() && pod.node.cookie.is_some() {
+        return Err(InputError {
+            subject: "cookie file (--cookie-file, RELNODE_COOKIE_FILE) with target vm-args".into(),
+            found: None,
+            problem: "would be lost: render writes only the `-name` fragment, and relx reads -setcookie from vm.args itself".into(),
+            fix: "keep -setcookie in vm.args (or ${RELX_COOKIE} in a vm.args.src with --node-var, which renders an env file), or use relnode exec, which exports RELX_COOKIE".into(),
+        }
+        .into());
+    }
     write_env_file(&pod, &args.output, args.template.as_deref())?;
     eprintln!(
         "relnode: wrote {} for node {}",
