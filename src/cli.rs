@@ -68,6 +68,12 @@ enum CliCommand {
         /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
         #[arg(long, short, value_name = "PATH")]
         output: Option<PathBuf>,
+        /// Stay as PID 1: run CMD as a child, forward signals to it, reap zombies (no tini needed) [env: RELNODE_INIT]
+        #[arg(long)]
+        init: bool,
+        /// With --init: give CMD its own process group and signal the whole group [env: RELNODE_INIT_PROCESS_GROUP]
+        #[arg(long)]
+        process_group: bool,
         /// The command and its arguments, passed verbatim (no shell)
         #[arg(last = true, required = true, value_name = "CMD")]
         command: Vec<OsString>,
@@ -188,12 +194,19 @@ pub fn parse() -> Parsed {
             (Command::Env { format }, None)
         }
         CliCommand::Render { output, template } => (Command::Render { output, template }, None),
-        CliCommand::Exec { output, command } => {
+        CliCommand::Exec {
+            output,
+            init,
+            process_group,
+            command,
+        } => {
             let wrapped = command.first().cloned();
             (
                 Command::Exec {
                     output,
                     argv: command,
+                    init,
+                    process_group,
                 },
                 wrapped,
             )

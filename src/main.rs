@@ -5,6 +5,7 @@ mod cli;
 mod error;
 mod exec;
 mod facts;
+mod init;
 mod naming;
 mod options;
 mod render;
@@ -28,12 +29,14 @@ fn main() -> ExitCode {
         cli::Parsed::Run(options) => run(*options),
         cli::Parsed::Completions(shell) => {
             cli::print_completions(shell);
-            Ok(())
+            Ok(0)
         }
-        cli::Parsed::Man => cli::print_man().context("cannot write the man page"),
+        cli::Parsed::Man => cli::print_man()
+            .map(|()| 0)
+            .context("cannot write the man page"),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("relnode: error: {err:#}");
             ExitCode::from(exit_code(&err))
@@ -46,12 +49,24 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         EXIT_BAD_INPUT
     } else if let Some(exec) = err.downcast_ref::<ExecError>() {
         exec.exit_code()
+    } else if let Some(init) = err.downcast_ref::<init::InitError>() {
+        init.exit_code()
     } else {
         1
     }
 }
 
-fn run(options: Options) -> anyhow::Result<()> {
+/// The exit status: 0, or for `exec --init` the command's own.
+fn run(options: Options) -> anyhow::Result<u8> {
+    // Checked first, so bad input writes nothing.
+    let init = match &options.command {
+        Command::Exec {
+            init,
+            process_group,
+            ..
+        } => init::options(*init, *process_group, &ProcessEnv)?,
+        _ => None,
+    };
     let facts = facts::gather(&options.inputs, &ProcessEnv)?;
     if options.explain {
         for (what, value, source) in facts.explain() {
@@ -101,7 +116,7 @@ fn run(options: Options) -> anyhow::Result<()> {
                 release.node
             );
         }
-        Command::Exec { output, argv } => {
+        Command::Exec { output, argv, .. } => {
             if let Some(output) = output {
                 let text = render::render(&facts, &release, None)?;
                 write_output(&output, &text, file_mode)?;
@@ -113,10 +128,14 @@ fn run(options: Options) -> anyhow::Result<()> {
                 release.node
             );
             std::io::stderr().write_all(line.as_bytes()).ok();
+            if let Some(init) = init {
+                let command = exec::command(&argv, &own_vars())?;
+                return Ok(init::supervise(command, init)?);
+            }
             return Err(exec::exec(&argv, &own_vars()).into());
         }
     }
-    Ok(())
+    Ok(0)
 }
 
 /// Writes the env file; a failure says what to do, as input errors do.

@@ -23,6 +23,9 @@ pub enum Command {
     Exec {
         output: Option<PathBuf>,
         argv: Vec<OsString>,
+        /// `--init` and `--process-group` as given; their env vars are read by `init::options`.
+        init: bool,
+        process_group: bool,
     },
 }
 
