@@ -8,7 +8,7 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Enough for `env`, `render` and `exec --output` with the built-in template: strace shows no
 /// heap mmap for them (256 KiB was not, as a moved vector leaves its old copy behind). Pages
@@ -23,6 +23,8 @@ pub struct Arena<const N: usize> {
     bytes: Bytes<N>,
     /// Offset of the first free byte.
     used: AtomicUsize,
+    /// After [`Arena::seal`], new allocations go to the system allocator.
+    sealed: AtomicBool,
 }
 
 // The arena hands out disjoint ranges, claimed with compare-exchange on `used`.
@@ -33,7 +35,15 @@ impl<const N: usize> Arena<N> {
         Arena {
             bytes: Bytes(UnsafeCell::new([0; N])),
             used: AtomicUsize::new(0),
+            sealed: AtomicBool::new(false),
         }
+    }
+
+    /// For a long-running mode (`exec --init`): from now on, memory comes from the system
+    /// allocator and is freed again; what the arena handed out stays valid.
+    #[allow(dead_code)] // called by `exec --init`
+    pub fn seal(&self) {
+        self.sealed.store(true, Ordering::Release);
     }
 
     fn base(&self) -> usize {
@@ -44,17 +54,23 @@ impl<const N: usize> Arena<N> {
         (self.base()..self.base() + N).contains(&(ptr as usize))
     }
 
-    /// Claims `size` bytes at `align`; `None` when the arena cannot hold them.
+    /// Claims `size` bytes at `align`; `None` when the arena cannot hold them or is sealed.
     fn claim(&self, layout: Layout) -> Option<*mut u8> {
+        if self.sealed.load(Ordering::Acquire) {
+            return None;
+        }
         let base = self.base();
-        let mut used = self.used.load(Ordering::Relaxed);
+        // Acquire/AcqRel: bytes given back by a shrink (`resize_last`) may be handed out here,
+        // and the shrinking thread's last writes to them must happen before ours.
+        let mut used = self.used.load(Ordering::Acquire);
         loop {
-            // The arena is page-aligned, so aligning the offset aligns the address.
-            let start = used.checked_next_multiple_of(layout.align())?;
+            // Align the address, not the offset: the arena is only page-aligned, and an
+            // alignment above a page (8192, say) must still be honoured.
+            let start = (base + used).checked_next_multiple_of(layout.align())? - base;
             let end = start.checked_add(layout.size()).filter(|end| *end <= N)?;
             match self
                 .used
-                .compare_exchange_weak(used, end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(used, end, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return Some((base + start) as *mut u8),
                 Err(now) => used = now,
@@ -64,12 +80,15 @@ impl<const N: usize> Arena<N> {
 
     /// Grows or shrinks the most recent allocation where it stands.
     fn resize_last(&self, ptr: *mut u8, old_size: usize, new_size: usize) -> bool {
+        if self.sealed.load(Ordering::Acquire) {
+            return false;
+        }
         let start = ptr as usize - self.base();
         let Some(end) = start.checked_add(new_size).filter(|end| *end <= N) else {
             return false;
         };
         self.used
-            .compare_exchange(start + old_size, end, Ordering::Relaxed, Ordering::Relaxed)
+            .compare_exchange(start + old_size, end, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
 }
@@ -134,6 +153,41 @@ mod tests {
             assert!(!big.is_null() && !ARENA.owns(big));
             big.write_bytes(0xab, 8192);
             ARENA.dealloc(big, layout(8192, 8));
+        }
+    }
+
+    /// Alignments above the arena's own (a page) are honoured, not just offsets.
+    #[test]
+    fn alignments_above_a_page_are_honoured() {
+        static ARENA: Arena<65536> = Arena::new();
+        unsafe {
+            let _skew = ARENA.alloc(layout(1, 1));
+            for align in [8192, 16384, 32768] {
+                let p = ARENA.alloc(layout(16, align));
+                assert!(!p.is_null());
+                assert_eq!(p as usize % align, 0, "align {align}: {p:p}");
+                if !ARENA.owns(p) {
+                    ARENA.dealloc(p, layout(16, align));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sealed_arena_hands_out_system_memory_and_keeps_what_it_gave() {
+        static ARENA: Arena<4096> = Arena::new();
+        unsafe {
+            let before = ARENA.alloc(layout(8, 8));
+            before.copy_from_nonoverlapping(b"arenamem".as_ptr(), 8);
+            ARENA.seal();
+            let after = ARENA.alloc(layout(8, 8));
+            assert!(ARENA.owns(before) && !ARENA.owns(after));
+            // A block from before the seal grows by moving into the system allocator.
+            let grown = ARENA.realloc(before, layout(8, 8), 64);
+            assert!(!ARENA.owns(grown));
+            assert_eq!(std::slice::from_raw_parts(grown, 8), b"arenamem");
+            ARENA.dealloc(grown, layout(64, 8));
+            ARENA.dealloc(after, layout(8, 8));
         }
     }
 

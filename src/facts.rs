@@ -1,146 +1,33 @@
-//! Gathers the pod's facts from flags, env vars and files, and remembers where each came from.
-//!
-//! Each input is looked up in a fixed order (flag, env vars, files, default); an empty env var
-//! counts as unset, an empty flag is bad input. Only the facts the chosen shape needs are looked
-//! up, so an `ip`-mode pod never reads resolv.conf or the hosts file.
+//! Gathers the pod's facts from the inputs (see `inputs`) and the kubelet files (see
+//! `kubelet`), and remembers where each came from. Only the facts the chosen shape needs are
+//! looked up, so an `ip`-mode pod never reads resolv.conf or the hosts file.
 
 use std::ffi::OsStr;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use crate::error::InputError;
+use crate::error::{InputError, shown};
+use crate::files::{self, ReadError};
+use crate::inputs::{
+    DEFAULT_HOSTS_FILE, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, Input, Lookup,
+    Source, Sourced, input,
+};
+use crate::kubelet::{Hosts, ResolvConf, ServiceAccount};
 use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
-use crate::options::Inputs;
+use crate::node::Cookie;
 
-/// An input as the user sees it: a flag and the env vars that mirror it, in lookup order.
-#[derive(Debug)]
-pub struct Input {
-    pub what: &'static str,
-    pub flag: &'static str,
-    pub env: &'static [&'static str],
-}
-
-macro_rules! inputs {
-    ($($name:ident: $what:literal, $flag:literal, [$($env:literal),*];)*) => {
-        $(pub const $name: Input = Input { what: $what, flag: $flag, env: &[$($env),*] };)*
-        /// Every input, for the check that `--help` names each env var.
-        #[cfg(test)]
-        pub const ALL_INPUTS: &[&Input] = &[$(&$name),*];
-    };
-}
-
-inputs! {
-    STRATEGY: "strategy", "--strategy", ["RELNODE_STRATEGY"];
-    MODE: "mode", "--mode", ["RELNODE_MODE"];
-    BASENAME: "basename", "--basename", ["RELNODE_BASENAME", "RELEASE_NAME"];
-    POD_IP: "pod IP", "--pod-ip", ["MY_POD_IP", "POD_IP"];
-    POD_IPS: "pod IPs", "--pod-ips", ["MY_POD_IPS"];
-    IP_FAMILY: "IP family", "--ip-family", ["RELNODE_IP_FAMILY"];
-    NAMESPACE: "namespace", "--namespace", ["MY_POD_NAMESPACE", "POD_NAMESPACE"];
-    SERVICE_ACCOUNT_DIR: "service-account directory", "--service-account-dir", ["RELNODE_SERVICE_ACCOUNT_DIR"];
-    CLUSTER_DOMAIN: "cluster domain", "--cluster-domain", ["CLUSTER_DOMAIN"];
-    RESOLV_CONF: "resolv.conf", "--resolv-conf", ["RELNODE_RESOLV_CONF"];
-    CLUSTER_NAME: "cluster name", "--cluster-name", ["RELNODE_CLUSTER_NAME"];
-    HOSTNAME: "hostname", "--hostname", ["RELNODE_HOSTNAME"];
-    SERVICE: "service", "--service", ["RELNODE_SERVICE"];
-    HOSTS_FILE: "hosts file", "--hosts-file", ["RELNODE_HOSTS_FILE"];
-    COOKIE_FILE: "cookie file", "--cookie-file", ["RELNODE_COOKIE_FILE"];
-}
-
-pub const DEFAULT_SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
-pub const DEFAULT_RESOLV_CONF: &str = "/etc/resolv.conf";
-pub const DEFAULT_HOSTS_FILE: &str = "/etc/hosts";
 pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
-impl Input {
-    /// `pod IP (--pod-ip, MY_POD_IP, POD_IP)`
-    pub fn subject(&self) -> String {
-        format!("{} ({})", self.what, self.places())
-    }
-
-    fn places(&self) -> String {
-        std::iter::once(self.flag)
-            .chain(self.env.iter().copied())
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `--pod-ip or MY_POD_IP`
-    fn set_hint(&self) -> String {
-        format!("{} or {}", self.flag, self.env[0])
-    }
-}
-
-/// Where a fact came from, for `--explain` and error messages.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Source {
-    Flag(&'static str),
-    Env(&'static str),
-    File(PathBuf),
-    Kernel,
-    ReleaseScript(PathBuf),
-    ClusterDomain,
-    Default,
-}
-
-impl fmt::Display for Source {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Source::Flag(flag) => write!(f, "{flag}"),
-            Source::Env(var) => write!(f, "env {var}"),
-            Source::File(path) => write!(f, "{}", path.display()),
-            Source::Kernel => f.write_str("the kernel hostname"),
-            Source::ReleaseScript(path) => write!(f, "release script {}", path.display()),
-            Source::ClusterDomain => f.write_str("the cluster domain minus .local"),
-            Source::Default => f.write_str("default"),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Sourced<T> {
-    pub value: T,
-    pub source: Source,
-}
-
-impl<T> Sourced<T> {
-    fn new(value: T, source: Source) -> Self {
-        Sourced { value, source }
-    }
-}
-
-/// The environment relnode reads; a trait so tests can hand in a map.
-pub trait Env {
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
-
-/// A secret that never prints.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Cookie(pub String);
-
-impl fmt::Debug for Cookie {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cookie(<{} bytes hidden>)", self.0.len())
-    }
-}
-
 #[derive(Debug)]
-pub struct Facts {
+pub struct PodFacts {
     pub strategy: Sourced<Strategy>,
     pub mode: Sourced<Mode>,
     pub shape: Shape,
     pub basename: Sourced<String>,
     pub ip: Option<Sourced<IpAddr>>,
-    /// The pod speaks IPv6: its chosen IP is IPv6, or `--ip-family ipv6` was asked for.
+    /// The pod speaks IPv6: its chosen IP is IPv6, `--ip-family ipv6` was asked for, or (with
+    /// no IP given) its own hosts line is IPv6.
     pub ipv6: bool,
     pub namespace: Option<Sourced<String>>,
     pub cluster_domain: Option<Sourced<String>>,
@@ -148,12 +35,13 @@ pub struct Facts {
     pub hostname: Option<Sourced<String>>,
     pub service: Option<Sourced<String>>,
     pub cookie: Option<Sourced<Cookie>>,
+    /// Said once the name is known to be good.
     pub warnings: Vec<String>,
 }
 
 type Result<T> = std::result::Result<T, InputError>;
 
-impl Facts {
+impl PodFacts {
     /// The node name the peers will dial; the last check is Erlang's own rules on the whole name.
     pub fn node_name(&self) -> Result<String> {
         let parts = naming::Parts {
@@ -169,18 +57,20 @@ impl Facts {
             NameError::Invalid { part, problem } => {
                 let (input, found) = self.part(part);
                 let fix = match part {
-                    Part::Ip => "use mode ip (the name is then app@<ipv6>), or for a StatefulSet mode hostname or the dnssrv strategy",
+                    Part::Ip => "use mode ip (the name is then app@<ipv6>), or for a StatefulSet mode hostname, or the dnssrv strategy (its dashed-IP mode dns works for IPv6)",
                     Part::ClusterName => "use the kubernetes_cluster_name your DNS serves as <name>.local (DNS labels: lowercase letters, digits, '-')",
                     _ => "check the inputs with relnode env --explain",
                 };
-                match found {
-                    Some(found) => invalid(input, &found, &problem, fix),
-                    None => InputError { subject: input.subject(), found: None, problem, fix: fix.into() },
+                InputError {
+                    subject: input.subject(),
+                    found: found.map(|f| f.found()),
+                    problem,
+                    fix: fix.into(),
                 }
             }
             NameError::Name { name, problem } => InputError {
                 subject: "node name".into(),
-                found: Some(format!("{name:?}")),
+                found: Some(shown(&name)),
                 problem,
                 fix: "shorten the basename, service or namespace (relnode env --explain shows where each part came from)".into(),
             },
@@ -196,85 +86,91 @@ impl Facts {
 
     /// The input behind a part of the name, and its value as found.
     fn part(&self, part: Part) -> (&'static Input, Option<Sourced<String>>) {
+        let text = |fact: &Option<Sourced<String>>| fact.clone();
         match part {
-            Part::Basename => (&BASENAME, Some(self.basename.clone())),
+            Part::Basename => (input(Id::Basename), Some(self.basename.clone())),
             Part::Ip => (
-                &POD_IP,
-                self.ip
-                    .as_ref()
-                    .map(|i| Sourced::new(i.value.to_string(), i.source.clone())),
+                input(Id::PodIp),
+                self.ip.clone().map(|i| i.map(|ip| ip.to_string())),
             ),
-            Part::Hostname => (&HOSTNAME, self.hostname.clone()),
-            Part::Service => (&SERVICE, self.service.clone()),
-            Part::Namespace => (&NAMESPACE, self.namespace.clone()),
-            Part::ClusterDomain => (&CLUSTER_DOMAIN, self.cluster_domain.clone()),
-            Part::ClusterName => (&CLUSTER_NAME, self.cluster_name.clone()),
+            Part::Hostname => (input(Id::Hostname), text(&self.hostname)),
+            Part::Service => (input(Id::Service), text(&self.service)),
+            Part::Namespace => (input(Id::Namespace), text(&self.namespace)),
+            Part::ClusterDomain => (input(Id::ClusterDomain), text(&self.cluster_domain)),
+            Part::ClusterName => (input(Id::ClusterName), text(&self.cluster_name)),
         }
     }
 
-    /// Each fact, its value and where it came from, for `--explain`.
+    /// Each fact, its value and where it came from, for `--explain`; names from the input table.
     pub fn explain(&self) -> Vec<(&'static str, String, String)> {
-        fn row<T: fmt::Display>(
-            what: &'static str,
-            s: &Sourced<T>,
-        ) -> (&'static str, String, String) {
-            (what, s.value.to_string(), s.source.to_string())
+        fn row<T: fmt::Display>(id: Id, s: &Sourced<T>) -> (&'static str, String, String) {
+            (input(id).what, s.value.to_string(), s.source.to_string())
         }
         let mut rows = vec![
-            row("strategy", &self.strategy),
-            row("mode", &self.mode),
-            row("basename", &self.basename),
+            row(Id::Strategy, &self.strategy),
+            row(Id::Mode, &self.mode),
+            row(Id::Basename, &self.basename),
         ];
         if let Some(ip) = &self.ip {
-            rows.push(row("pod ip", ip));
+            rows.push(row(Id::PodIp, ip));
         }
         let optional = [
-            ("namespace", &self.namespace),
-            ("cluster domain", &self.cluster_domain),
-            ("cluster name", &self.cluster_name),
-            ("hostname", &self.hostname),
-            ("service", &self.service),
+            (Id::Namespace, &self.namespace),
+            (Id::ClusterDomain, &self.cluster_domain),
+            (Id::ClusterName, &self.cluster_name),
+            (Id::Hostname, &self.hostname),
+            (Id::Service, &self.service),
         ];
         rows.extend(
             optional
                 .into_iter()
-                .filter_map(|(what, s)| s.as_ref().map(|s| row(what, s))),
+                .filter_map(|(id, s)| s.as_ref().map(|s| row(id, s))),
         );
         if let Some(cookie) = &self.cookie {
             rows.push((
                 "cookie",
-                format!("<{} bytes, hidden>", cookie.value.0.len()),
+                format!("<{} bytes, hidden>", cookie.value.len()),
                 cookie.source.to_string(),
             ));
         }
         rows
     }
+
+    /// The cookie file, when one was read (an `--output` must never replace it).
+    pub fn cookie_file(&self) -> Option<&Path> {
+        match &self.cookie.as_ref()?.source {
+            Source::File(path) => Some(path),
+            _ => None,
+        }
+    }
 }
 
-/// Looks up every fact the chosen shape needs.
-pub fn gather(inputs: &Inputs, env: &dyn Env) -> Result<Facts> {
+/// Looks up every fact the chosen shape needs. `wrapped_command` is what `exec` will run: a
+/// mix release script names the node's basename.
+pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFacts> {
     Gatherer {
-        inputs,
-        env,
+        lookup,
+        wrapped_command,
         resolv: None,
+        hosts: None,
     }
     .gather()
 }
 
 struct Gatherer<'a> {
-    inputs: &'a Inputs,
-    env: &'a dyn Env,
-    /// resolv.conf's search list, read at most once.
-    resolv: Option<(PathBuf, Vec<String>)>,
+    lookup: &'a Lookup<'a>,
+    wrapped_command: Option<&'a OsStr>,
+    /// Each kubelet file is read at most once.
+    resolv: Option<(PathBuf, ResolvConf)>,
+    hosts: Option<(PathBuf, Hosts)>,
 }
 
 impl Gatherer<'_> {
-    fn gather(mut self) -> Result<Facts> {
-        let inputs = self.inputs;
-        let strategy = match self.given(inputs.strategy.as_deref(), &STRATEGY)? {
+    fn gather(mut self) -> Result<PodFacts> {
+        let strategy = match self.lookup.text(Id::Strategy)? {
             Some(s) => Sourced::new(
                 s.value.parse().map_err(|()| {
-                    invalid(&STRATEGY, &s, "is not a strategy relnode knows", &format!(
+                    invalid(Id::Strategy, &s, "is not a strategy relnode knows", &format!(
                         "use one of {} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV)",
                         naming::STRATEGY_VALUES
                     ))
@@ -283,11 +179,11 @@ impl Gatherer<'_> {
             ),
             None => Sourced::new(Strategy::Kubernetes, Source::Default),
         };
-        let mode = match self.given(inputs.mode.as_deref(), &MODE)? {
+        let mode = match self.lookup.text(Id::Mode)? {
             Some(m) => Sourced::new(
                 m.value.parse().map_err(|()| {
                     invalid(
-                        &MODE,
+                        Id::Mode,
                         &m,
                         "is not a libcluster mode",
                         &format!("use one of {}", naming::MODE_VALUES),
@@ -295,10 +191,14 @@ impl Gatherer<'_> {
                 })?,
                 m.source,
             ),
-            None => Sourced::new(strategy.value.default_mode(), Source::Default),
+            None => self.default_mode(strategy.value)?,
         };
         let shape = Shape::new(strategy.value, mode.value).ok_or_else(|| InputError {
-            subject: format!("{} and {}", STRATEGY.subject(), MODE.subject()),
+            subject: format!(
+                "{} and {}",
+                input(Id::Strategy).subject(),
+                input(Id::Mode).subject()
+            ),
             found: Some(format!(
                 "strategy {} (from {}) with mode {} (from {})",
                 strategy.value, strategy.source, mode.value, mode.source
@@ -308,46 +208,47 @@ impl Gatherer<'_> {
         })?;
 
         let basename = self.basename()?;
-        let (ip, ipv6) = self.ip(shape)?;
+        let hostname = if shape.needs_hostname() {
+            Some(self.hostname()?)
+        } else {
+            None
+        };
+        let (ip, ipv6) = self.ip(shape, hostname.as_ref())?;
         let namespace = if shape.needs_namespace() {
             Some(self.namespace()?)
         } else {
             None
         };
-        let ns = namespace.as_ref().map(|n| n.value.as_str());
+        let ns = namespace.as_ref().map(|n| n.value.clone());
         let mut warnings = Vec::new();
         let cluster_name_given = if shape.needs_cluster_name() {
-            self.given(inputs.cluster_name.as_deref(), &CLUSTER_NAME)?
-                .map(|s| Sourced::new(naming::strip_root_dot(&s.value).to_owned(), s.source))
+            self.cluster_name()?
         } else {
             None
         };
         let cluster_domain = if shape.needs_cluster_domain()
             || (shape.needs_cluster_name() && cluster_name_given.is_none())
         {
-            Some(self.cluster_domain(ns, &mut warnings)?)
+            Some(self.cluster_domain(ns.as_deref(), &mut warnings)?)
         } else {
             None
         };
         let cluster_name = match (shape.needs_cluster_name(), cluster_name_given) {
             (false, _) => None,
             (true, Some(given)) => Some(given),
-            (true, None) => {
-                let domain = cluster_domain
-                    .as_ref()
-                    .expect("looked up above when no name was given");
-                Some(cluster_name_from_domain(domain)?)
-            }
+            (true, None) => match &cluster_domain {
+                Some(domain) => Some(cluster_name_from_domain(domain)?),
+                None => None,
+            },
         };
-        let (hostname, service) = if shape.needs_hostname() {
-            let hostname = self.hostname()?;
-            let service = self.service(&hostname)?;
-            (Some(hostname), Some(service))
+        let service = if shape.needs_service() {
+            Some(self.service(shape, hostname.as_ref())?)
         } else {
-            (None, None)
+            None
         };
         let cookie = self.cookie()?;
-        Ok(Facts {
+        warnings.extend(libcluster_warnings(shape, ipv6));
+        Ok(PodFacts {
             strategy,
             mode,
             shape,
@@ -364,53 +265,47 @@ impl Gatherer<'_> {
         })
     }
 
-    /// The flag, else the first non-empty env var.
-    fn given(&self, flag: Option<&str>, input: &Input) -> Result<Option<Sourced<String>>> {
-        if let Some(value) = flag {
-            if value.is_empty() {
-                return Err(InputError {
-                    subject: input.subject(),
-                    found: Some(format!("{} ''", input.flag)),
-                    problem: "is empty".into(),
-                    fix: format!(
-                        "give {} a value, or leave it out to use {}",
-                        input.flag, input.env[0]
-                    ),
-                });
-            }
-            return Ok(Some(Sourced::new(
-                value.to_owned(),
-                Source::Flag(input.flag),
-            )));
+    /// libcluster's default, except DNSSRV, whose SRV target depends on the pod: its hostname
+    /// when it has a subdomain (kubelet then writes its FQDN line in /etc/hosts), else, for a
+    /// Deployment behind a headless Service, its dashed IP.
+    fn default_mode(&mut self, strategy: Strategy) -> Result<Sourced<Mode>> {
+        if strategy != Strategy::DnsSrv {
+            return Ok(Sourced::new(strategy.default_mode(), Source::Default));
         }
-        Ok(input.env.iter().find_map(|var| {
-            self.env
-                .var(var)
-                .filter(|v| !v.is_empty())
-                .map(|v| Sourced::new(v, Source::Env(var)))
-        }))
-    }
-
-    fn path(&self, flag: Option<&str>, input: &Input, default: &str) -> Result<Sourced<PathBuf>> {
-        Ok(match self.given(flag, input)? {
-            Some(s) => Sourced::new(PathBuf::from(s.value), s.source),
-            None => Sourced::new(PathBuf::from(default), Source::Default),
-        })
+        // Unchecked here: the hostname is checked where the name uses it.
+        let hostname = match self.lookup.text(Id::Hostname)? {
+            Some(given) => Some(given.value),
+            None => kernel_hostname().ok(),
+        };
+        let (_, hosts) = self.hosts()?;
+        if hostname.is_some_and(|host| hosts.pod_fqdn(&host).is_some()) {
+            return Ok(Sourced::new(
+                Mode::Hostname,
+                Source::Derived("dnssrv default: the hosts file has the pod's FQDN line"),
+            ));
+        }
+        if self.lookup.text(Id::Service)?.is_some() {
+            return Ok(Sourced::new(
+                Mode::Dns,
+                Source::Derived(
+                    "dnssrv default: no FQDN line in the hosts file (a Deployment), a --service given: the SRV target is the dashed IP",
+                ),
+            ));
+        }
+        Ok(Sourced::new(Mode::Hostname, Source::Default))
     }
 
     fn basename(&self) -> Result<Sourced<String>> {
-        let found = match self.given(self.inputs.basename.as_deref(), &BASENAME)? {
+        let found = match self.lookup.text(Id::Basename)? {
             Some(given) => given,
             None => match self
-                .inputs
                 .wrapped_command
-                .as_deref()
-                .and_then(release_script_name)
+                .and_then(|c| self.release_script_name(c))
             {
                 Some((name, script)) => Sourced::new(name, Source::ReleaseScript(script)),
                 None => {
                     return Err(InputError {
-                        subject: BASENAME.subject(),
+                        subject: input(Id::Basename).subject(),
                         found: None,
                         problem: "is not set; it is the part before '@', libcluster's kubernetes_node_basename / application_name".into(),
                         fix: "pass --basename myapp or set RELNODE_BASENAME=myapp (relnode exec also takes it from a mix release script such as /app/bin/myapp)".into(),
@@ -420,7 +315,7 @@ impl Gatherer<'_> {
         };
         match naming::check_basename(&found.value) {
             Err(NameError::Invalid { problem, .. }) => Err(invalid(
-                &BASENAME,
+                Id::Basename,
                 &found,
                 &problem,
                 "use the release name, e.g. myapp (letters, digits, '_' and '-' only)",
@@ -429,19 +324,45 @@ impl Gatherer<'_> {
         }
     }
 
+    /// `<root>/bin/NAME` with `<root>/releases/` beside `bin/`: the layout of a mix release.
+    /// Only looks (stat), never reads: a FIFO or device cannot hold it up.
+    fn release_script_name(&self, command: &OsStr) -> Option<(String, PathBuf)> {
+        let given = Path::new(command);
+        let path = if given.components().count() > 1 {
+            given.to_path_buf()
+        } else {
+            let search = self.lookup.var_os("PATH")?;
+            std::env::split_paths(&search)
+                .map(|dir| dir.join(given))
+                .find(|p| p.is_file())?
+        };
+        let path = path.canonicalize().ok()?;
+        if !path.is_file() {
+            return None;
+        }
+        let bin = path.parent()?;
+        if bin.file_name()? != "bin" || !bin.parent()?.join("releases").is_dir() {
+            return None;
+        }
+        Some((path.file_name()?.to_str()?.to_owned(), path))
+    }
+
     /// The pod IP, chosen from the primary IP and the dual-stack list by family.
-    fn ip(&self, shape: Shape) -> Result<(Option<Sourced<IpAddr>>, bool)> {
-        let inputs = self.inputs;
-        let primary = match self.given(inputs.pod_ip.as_deref(), &POD_IP)? {
-            Some(s) => Some(Sourced::new(parse_ip(&POD_IP, &s, &s.value)?, s.source)),
+    fn ip(
+        &mut self,
+        shape: Shape,
+        hostname: Option<&Sourced<String>>,
+    ) -> Result<(Option<Sourced<IpAddr>>, bool)> {
+        let primary = match self.lookup.text(Id::PodIp)? {
+            Some(s) => Some(Sourced::new(parse_ip(Id::PodIp, &s, &s.value)?, s.source)),
             None => None,
         };
-        let list = match self.given(inputs.pod_ips.as_deref(), &POD_IPS)? {
+        let list = match self.lookup.text(Id::PodIps)? {
             Some(s) => {
                 let mut ips = Vec::new();
                 for item in s.value.split(',').map(str::trim).filter(|i| !i.is_empty()) {
                     ips.push(Sourced::new(
-                        parse_ip(&POD_IPS, &s, item)?,
+                        parse_ip(Id::PodIps, &s, item)?,
                         s.source.clone(),
                     ));
                 }
@@ -449,13 +370,13 @@ impl Gatherer<'_> {
             }
             None => Vec::new(),
         };
-        let family = match self.given(inputs.ip_family.as_deref(), &IP_FAMILY)? {
+        let family = match self.lookup.text(Id::IpFamily)? {
             Some(s) => match s.value.to_ascii_lowercase().as_str() {
                 "ipv4" | "4" => Some(false),
                 "ipv6" | "6" => Some(true),
                 _ => {
                     return Err(invalid(
-                        &IP_FAMILY,
+                        Id::IpFamily,
                         &s,
                         "is not an IP family",
                         "use ipv4 or ipv6",
@@ -482,7 +403,11 @@ impl Gatherer<'_> {
                     None => {
                         let fam = if want_v6 { "IPv6" } else { "IPv4" };
                         return Err(InputError {
-                            subject: format!("{} and {}", POD_IPS.subject(), IP_FAMILY.subject()),
+                            subject: format!(
+                                "{} and {}",
+                                input(Id::PodIps).subject(),
+                                input(Id::IpFamily).subject()
+                            ),
                             found: Some(format!("the pod's IPs [{}]", all.join(", "))),
                             problem: format!(
                                 "hold no {fam} address, but the IP family asks for {fam}"
@@ -494,36 +419,51 @@ impl Gatherer<'_> {
             }
         };
         if chosen.is_none() && shape.needs_ip() {
+            let (ip, ips) = (input(Id::PodIp), input(Id::PodIps));
             return Err(InputError {
-                subject: format!("{} ({}, {}, {}, {})", POD_IP.what, POD_IP.flag, POD_IP.env.join(", "), POD_IPS.flag, POD_IPS.env[0]),
+                subject: format!("{} ({}, {})", ip.what, ip.places(), ips.places()),
                 found: None,
                 problem: format!("is not set; {shape} names the node after the pod IP"),
                 fix: "add the env var MY_POD_IP to the container from the downward API (valueFrom.fieldRef.fieldPath: status.podIP), or pass --pod-ip".into(),
             });
         }
-        let ipv6 = family.unwrap_or(false) || chosen.as_ref().is_some_and(|c| c.value.is_ipv6());
+        let ipv6 = match (&chosen, family) {
+            (Some(ip), _) => ip.value.is_ipv6(),
+            (None, Some(want_v6)) => want_v6,
+            // No IP given and none needed (hostname modes): the family of the pod's own hosts
+            // line decides, or an IPv6 pod would boot listening on IPv4 only.
+            (None, None) => match hostname {
+                Some(host) => {
+                    let (_, hosts) = self.hosts()?;
+                    hosts
+                        .pod_fqdn(&host.value)
+                        .is_some_and(|own| own.ip.is_ipv6())
+                }
+                None => false,
+            },
+        };
         Ok((chosen, ipv6))
     }
 
     fn namespace(&mut self) -> Result<Sourced<String>> {
-        let found = match self.given(self.inputs.namespace.as_deref(), &NAMESPACE)? {
+        let found = match self.lookup.text(Id::Namespace)? {
             Some(given) => Some(given),
             None => self.namespace_from_files()?,
         };
         let Some(found) = found else {
             return Err(InputError {
-                subject: NAMESPACE.subject(),
+                subject: input(Id::Namespace).subject(),
                 found: None,
                 problem: format!(
                     "is not set, and neither the service-account namespace file nor a resolv.conf search entry <ns>.svc.<domain> gave one (looked in {} and {})",
-                    self.sa_dir()?.value.join("namespace").display(),
-                    self.resolv_path()?.value.display()
+                    shown(self.service_account()?.namespace_file()),
+                    shown(self.resolv_path()?.value)
                 ),
                 fix: "add the env var MY_POD_NAMESPACE from the downward API (valueFrom.fieldRef.fieldPath: metadata.namespace), or pass --namespace".into(),
             });
         };
         check_label(
-            &NAMESPACE,
+            Id::Namespace,
             &found,
             "use the pod's namespace as Kubernetes spells it, e.g. default",
         )?;
@@ -531,63 +471,108 @@ impl Gatherer<'_> {
     }
 
     fn namespace_from_files(&mut self) -> Result<Option<Sourced<String>>> {
-        let file = self.sa_dir()?.value.join("namespace");
-        if let Ok(text) = std::fs::read_to_string(&file) {
-            let ns = text.trim();
-            if !ns.is_empty() {
-                return Ok(Some(Sourced::new(ns.to_owned(), Source::File(file))));
+        let account = self.service_account()?;
+        let file = account.namespace_file();
+        if let Some(bytes) = self.read_kubelet_file(Id::ServiceAccountDir, &file, true)? {
+            if let Some(ns) = ServiceAccount::parse_namespace(&bytes) {
+                return Ok(Some(Sourced::new(ns, Source::File(file))));
             }
         }
-        let (path, search) = self.resolv_search()?;
-        Ok(cluster_search_entry(search, None)
-            .and_then(|(ns, _)| ns)
+        let (path, conf) = self.resolv()?;
+        Ok(conf
+            .cluster_search(None)
+            .and_then(|entry| entry.namespace)
             .map(|ns| Sourced::new(ns.to_owned(), Source::File(path.clone()))))
     }
 
-    fn sa_dir(&self) -> Result<Sourced<PathBuf>> {
-        self.path(
-            self.inputs.service_account_dir.as_deref(),
-            &SERVICE_ACCOUNT_DIR,
-            DEFAULT_SERVICE_ACCOUNT_DIR,
-        )
+    fn service_account(&self) -> Result<ServiceAccount> {
+        let dir = self
+            .lookup
+            .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?;
+        Ok(ServiceAccount::new(&dir.value))
     }
 
     fn resolv_path(&self) -> Result<Sourced<PathBuf>> {
-        self.path(
-            self.inputs.resolv_conf.as_deref(),
-            &RESOLV_CONF,
-            DEFAULT_RESOLV_CONF,
-        )
+        self.lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)
     }
 
-    /// The last `search` line of resolv.conf (the one the resolver uses); empty when the file
-    /// is missing, as on a laptop or a hostNetwork pod.
-    fn resolv_search(&mut self) -> Result<(&PathBuf, &[String])> {
+    /// resolv.conf as parsed; empty when the default file is missing, as on a laptop.
+    fn resolv(&mut self) -> Result<(&PathBuf, &ResolvConf)> {
         if self.resolv.is_none() {
             let path = self.resolv_path()?;
-            let search = match std::fs::read_to_string(&path.value) {
-                Ok(text) => parse_search(&text),
-                Err(_) if path.source == Source::Default => Vec::new(),
-                Err(e) => {
-                    return Err(InputError {
-                        subject: RESOLV_CONF.subject(),
-                        found: Some(format!(
-                            "{:?} (from {})",
-                            path.value.display().to_string(),
-                            path.source
-                        )),
-                        problem: format!("cannot be read: {e}"),
-                        fix: format!(
-                            "point {} at the pod's resolv.conf, or leave it unset for {DEFAULT_RESOLV_CONF}",
-                            RESOLV_CONF.set_hint()
-                        ),
-                    });
-                }
-            };
-            self.resolv = Some((path.value, search));
+            let given = path.source != Source::Default;
+            let conf = self
+                .read_kubelet_file(Id::ResolvConf, &path.value, !given)?
+                .map(|bytes| ResolvConf::parse(&bytes))
+                .unwrap_or_default();
+            self.resolv = Some((path.value, conf));
         }
-        let (path, search) = self.resolv.as_ref().expect("filled above");
-        Ok((path, search))
+        let (path, conf) = self.resolv.as_ref().expect("filled above");
+        Ok((path, conf))
+    }
+
+    /// The hosts file as parsed; empty when the default file is missing.
+    fn hosts(&mut self) -> Result<(&PathBuf, &Hosts)> {
+        if self.hosts.is_none() {
+            let path = self.lookup.path(Id::HostsFile, DEFAULT_HOSTS_FILE)?;
+            let given = path.source != Source::Default;
+            let hosts = self
+                .read_kubelet_file(Id::HostsFile, &path.value, !given)?
+                .map(|bytes| Hosts::parse(&bytes))
+                .unwrap_or_default();
+            self.hosts = Some((path.value, hosts));
+        }
+        let (path, hosts) = self.hosts.as_ref().expect("filled above");
+        Ok((path, hosts))
+    }
+
+    /// Reads a kubelet file, bounded. Only a missing default file (ENOENT) counts as absent:
+    /// any other failure would silently turn into a wrong default like `cluster.local`.
+    fn read_kubelet_file(
+        &self,
+        id: Id,
+        path: &Path,
+        missing_is_absent: bool,
+    ) -> Result<Option<Vec<u8>>> {
+        match files::read_limited(path, files::MAX_KUBELET_FILE) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(ReadError::NotFound) if missing_is_absent => Ok(None),
+            Err(e) => {
+                let input = input(id);
+                Err(InputError {
+                    subject: input.subject(),
+                    found: Some(shown(path)),
+                    problem: match e {
+                        ReadError::NotFound => "cannot be read: it does not exist".into(),
+                        other => other.to_string(),
+                    },
+                    fix: format!(
+                        "point {} at the pod's file (a regular file of at most {} KiB), or fix its permissions",
+                        input.set_hint(),
+                        files::MAX_KUBELET_FILE / 1024
+                    ),
+                })
+            }
+        }
+    }
+
+    fn cluster_name(&self) -> Result<Option<Sourced<String>>> {
+        let Some(given) = self.lookup.text(Id::ClusterName)? else {
+            return Ok(None);
+        };
+        let name = naming::strip_root_dot(&given.value).to_owned();
+        // libcluster appends `.local` itself: `cluster.local` would dial `….cluster.local.local`.
+        if name == "local" || name.ends_with(".local") {
+            return Err(invalid(
+                Id::ClusterName,
+                &given,
+                "ends in .local, and libcluster appends .local itself: the names would end in .local.local",
+                &format!(
+                    "did you mean --cluster-domain {name}? The cluster name is the domain minus .local (e.g. cluster for cluster.local)"
+                ),
+            ));
+        }
+        Ok(Some(Sourced::new(name, given.source)))
     }
 
     fn cluster_domain(
@@ -595,18 +580,18 @@ impl Gatherer<'_> {
         namespace: Option<&str>,
         warnings: &mut Vec<String>,
     ) -> Result<Sourced<String>> {
-        let found = match self.given(self.inputs.cluster_domain.as_deref(), &CLUSTER_DOMAIN)? {
+        let found = match self.lookup.text(Id::ClusterDomain)? {
             Some(given) => given,
             None => {
-                let (path, search) = self.resolv_search()?;
-                match cluster_search_entry(search, namespace) {
-                    Some((_, domain)) => {
-                        Sourced::new(domain.to_owned(), Source::File(path.clone()))
+                let (path, conf) = self.resolv()?;
+                match conf.cluster_search(namespace) {
+                    Some(entry) => {
+                        Sourced::new(entry.domain.to_owned(), Source::File(path.clone()))
                     }
                     None => {
                         warnings.push(format!(
                             "no cluster domain in {} (no search entry <ns>.svc.<domain>, as on a hostNetwork pod or a laptop); assuming {DEFAULT_CLUSTER_DOMAIN}. Set CLUSTER_DOMAIN or --cluster-domain to be sure.",
-                            path.display()
+                            shown(path)
                         ));
                         Sourced::new(DEFAULT_CLUSTER_DOMAIN.to_owned(), Source::Default)
                     }
@@ -621,7 +606,7 @@ impl Gatherer<'_> {
             naming::domain(&found.value, Part::ClusterDomain)
         {
             return Err(invalid(
-                &CLUSTER_DOMAIN,
+                Id::ClusterDomain,
                 &found,
                 &problem,
                 "use the cluster's DNS domain, e.g. cluster.local",
@@ -631,141 +616,173 @@ impl Gatherer<'_> {
     }
 
     fn hostname(&self) -> Result<Sourced<String>> {
-        let found = match self.given(self.inputs.hostname.as_deref(), &HOSTNAME)? {
+        let found = match self.lookup.text(Id::Hostname)? {
             Some(given) => given,
             None => {
-                let kernel = hostname::get().map_err(|e| InputError {
-                    subject: HOSTNAME.subject(),
+                let bad = |problem: String| InputError {
+                    subject: input(Id::Hostname).subject(),
                     found: None,
-                    problem: format!("is not set and the kernel hostname cannot be read: {e}"),
-                    fix: format!("pass {}", HOSTNAME.set_hint()),
-                })?;
-                let kernel = kernel.to_string_lossy();
-                // With setHostnameAsFQDN the kernel holds the FQDN; the pod's hostname is its first label.
-                let first = kernel.split('.').next().unwrap_or_default().to_owned();
+                    problem,
+                    fix: format!("pass {}", input(Id::Hostname).set_hint()),
+                };
+                let first = kernel_hostname().map_err(bad)?;
                 Sourced::new(first, Source::Kernel)
             }
         };
         check_label(
-            &HOSTNAME,
+            Id::Hostname,
             &found,
             "a StatefulSet pod's hostname is its name, e.g. myapp-0",
         )?;
         Ok(found)
     }
 
-    fn service(&self, hostname: &Sourced<String>) -> Result<Sourced<String>> {
-        let found = match self.given(self.inputs.service.as_deref(), &SERVICE)? {
+    fn service(
+        &mut self,
+        shape: Shape,
+        hostname: Option<&Sourced<String>>,
+    ) -> Result<Sourced<String>> {
+        let found = match self.lookup.text(Id::Service)? {
             Some(given) => given,
             None => {
-                let hosts = self.path(
-                    self.inputs.hosts_file.as_deref(),
-                    &HOSTS_FILE,
-                    DEFAULT_HOSTS_FILE,
-                )?;
-                let text = std::fs::read_to_string(&hosts.value).unwrap_or_default();
-                match service_from_hosts(&text, &hostname.value) {
-                    Some(service) => Sourced::new(service, Source::File(hosts.value)),
-                    None => {
-                        return Err(InputError {
-                            subject: SERVICE.subject(),
-                            found: None,
-                            problem: format!(
-                                "is not set, and {} has no line for {}.<service>.<ns>.svc.<domain> (kubelet writes one only when the pod sets spec.hostname and spec.subdomain, as a StatefulSet does)",
-                                hosts.value.display(),
-                                hostname.value
-                            ),
-                            fix: "pass --service or set RELNODE_SERVICE to the headless Service's name (the StatefulSet's serviceName, libcluster's kubernetes_service_name / service)".into(),
-                        });
+                let from_hosts = match hostname {
+                    Some(host) => {
+                        let (path, hosts) = self.hosts()?;
+                        hosts
+                            .pod_fqdn(&host.value)
+                            .map(|own| Sourced::new(own.service, Source::File(path.clone())))
                     }
+                    None => None,
+                };
+                match from_hosts {
+                    Some(found) => found,
+                    None => return Err(self.missing_service(shape, hostname)?),
                 }
             }
         };
         check_label(
-            &SERVICE,
+            Id::Service,
             &found,
             "use the headless Service's name, e.g. myapp-headless",
         )?;
         Ok(found)
     }
 
+    fn missing_service(
+        &mut self,
+        shape: Shape,
+        hostname: Option<&Sourced<String>>,
+    ) -> Result<InputError> {
+        let subject = input(Id::Service).subject();
+        let fix = "pass --service or set RELNODE_SERVICE to the headless Service's name (the StatefulSet's serviceName, libcluster's kubernetes_service_name / service)";
+        Ok(match hostname {
+            Some(host) => {
+                let (path, _) = self.hosts()?;
+                InputError {
+                    subject,
+                    found: None,
+                    problem: format!(
+                        "is not set, and {} has no line for {}.<service>.<ns>.svc.<domain> (kubelet writes one only when the pod sets spec.hostname and spec.subdomain, as a StatefulSet does)",
+                        shown(path),
+                        host.value
+                    ),
+                    fix: if shape.strategy == Strategy::DnsSrv {
+                        format!(
+                            "{fix}; a Deployment's pods use --mode dns with the Service, their SRV target being the dashed IP"
+                        )
+                    } else {
+                        fix.to_owned()
+                    },
+                }
+            }
+            None => InputError {
+                subject,
+                found: None,
+                problem: format!(
+                    "is not set; {shape} names the node <ip>.<service>.<ns>.svc.<domain>"
+                ),
+                fix: fix.to_owned(),
+            },
+        })
+    }
+
     fn cookie(&self) -> Result<Option<Sourced<Cookie>>> {
-        let Some(path) = self.given(self.inputs.cookie_file.as_deref(), &COOKIE_FILE)? else {
+        let Some(path) = self.lookup.raw(Id::CookieFile)? else {
             return Ok(None);
         };
+        let path = path.map(PathBuf::from);
         let bad = |problem: String, fix: &str| InputError {
-            subject: COOKIE_FILE.subject(),
-            found: Some(format!("{:?} (from {})", path.value, path.source)),
+            subject: input(Id::CookieFile).subject(),
+            found: Some(format!("{} (from {})", shown(&path.value), path.source)),
             problem,
             fix: fix.to_owned(),
         };
-        let bytes = std::fs::read(&path.value).map_err(|e| {
-            bad(format!("cannot be read: {e}"), "mount the cookie Secret as a file and point --cookie-file or RELNODE_COOKIE_FILE at it")
-        })?;
-        let text = String::from_utf8(bytes)
-            .map_err(|_| bad("is not UTF-8 text".into(), "write the cookie as plain text"))?;
-        let cookie = text.strip_suffix('\n').unwrap_or(&text);
-        if cookie.is_empty() {
-            return Err(bad(
-                "is empty".into(),
-                "put the Erlang cookie in the file (one line)",
-            ));
-        }
-        if let Some(at) = cookie.find(|c: char| c.is_control()) {
-            let hint = if cookie.ends_with('\r') {
-                " (Windows line ending?)"
-            } else {
-                ""
+        let bytes = files::read_limited(&path.value, files::MAX_COOKIE_FILE).map_err(|e| {
+            let problem = match e {
+                ReadError::NotFound => "cannot be read: it does not exist".to_owned(),
+                ReadError::Io(e) => format!("cannot be read: {e}"),
+                other => other.to_string(),
             };
-            return Err(bad(
-                format!("has a control character at byte {at}{hint}"),
-                "the cookie must be one line of printable text; a single trailing newline is allowed",
-            ));
-        }
-        Ok(Some(Sourced::new(
-            Cookie(cookie.to_owned()),
-            Source::File(PathBuf::from(path.value)),
-        )))
+            bad(problem, "mount the cookie Secret as a file and point --cookie-file or RELNODE_COOKIE_FILE at it")
+        })?;
+        let cookie = Cookie::from_file_bytes(&bytes).map_err(|problem| {
+            bad(problem.to_owned(), "the cookie must be one line of printable text, at most 255 characters (an Erlang atom); a single trailing newline is allowed")
+        })?;
+        Ok(Some(Sourced::new(cookie, Source::File(path.value))))
     }
 }
 
-/// `<root>/bin/NAME` with `<root>/releases/` beside `bin/`: the layout of a mix release.
-fn release_script_name(command: &OsStr) -> Option<(String, PathBuf)> {
-    let given = Path::new(command);
-    let path = if given.components().count() > 1 {
-        given.to_path_buf()
-    } else {
-        let search = std::env::var_os("PATH")?;
-        std::env::split_paths(&search)
-            .map(|dir| dir.join(given))
-            .find(|p| p.is_file())?
-    };
-    let path = path.canonicalize().ok()?;
-    let bin = path.parent()?;
-    if bin.file_name()? != "bin" || !bin.parent()?.join("releases").is_dir() {
-        return None;
-    }
-    Some((path.file_name()?.to_str()?.to_owned(), path))
+/// The kernel hostname's first label (with setHostnameAsFQDN the kernel holds the FQDN).
+fn kernel_hostname() -> std::result::Result<String, String> {
+    let kernel = hostname::get()
+        .map_err(|e| format!("is not set and the kernel hostname cannot be read: {e}"))?
+        .into_string()
+        .map_err(|raw| {
+            format!(
+                "is not set and the kernel hostname {} is not UTF-8",
+                shown(raw)
+            )
+        })?;
+    Ok(kernel.split('.').next().unwrap_or_default().to_owned())
 }
 
-fn parse_ip(input: &Input, given: &Sourced<String>, text: &str) -> Result<IpAddr> {
+/// Where real libcluster 3.5.0 fails even with the right names.
+fn libcluster_warnings(shape: Shape, ipv6: bool) -> Vec<String> {
+    let mut warnings = Vec::new();
+    match (shape.strategy, shape.mode) {
+        (Strategy::Dns, _) if ipv6 => warnings.push(
+            "Cluster.Strategy.Kubernetes.DNS looks up A records only: an IPv6-only Service gives :nxdomain and nothing is dialled. Give it a :resolver that returns the AAAA answer as an :inet hostent, or use the dnssrv strategy (or dns_cluster)".to_owned(),
+        ),
+        (Strategy::Kubernetes, _) if ipv6 => warnings.push(
+            "Cluster.Strategy.Kubernetes on an IPv6 pod: libcluster's :httpc resolves the API host over IPv4 only, so every poll fails with nxdomain. Call :httpc.set_options(ipfamily: :inet6fb4) when your application starts".to_owned(),
+        ),
+        (Strategy::DnsSrv, Mode::Dns) => warnings.push(
+            "dnssrv mode dns relies on CoreDNS naming hostname-less endpoints by their dashed IP; kube-dns (GKE Standard) uses a hash label (kubernetes#51326) and CoreDNS with endpoint_pod_names uses the pod name: use mode hostname with a StatefulSet there (`relnode check` shows the SRV answer)".to_owned(),
+        ),
+        _ => {}
+    }
+    warnings
+}
+
+fn parse_ip(id: Id, given: &Sourced<String>, text: &str) -> Result<IpAddr> {
+    let input = input(id);
     let bad = |problem: &str| InputError {
         subject: input.subject(),
         found: Some(if text == given.value {
-            format!("{text:?} (from {})", given.source)
+            given.found()
         } else {
-            format!("{text:?} in {:?} (from {})", given.value, given.source)
+            format!("{} in {}", shown(text), given.found())
         }),
         problem: problem.to_owned(),
         fix: format!(
             "set {} from the downward API (valueFrom.fieldRef.fieldPath: {}), or pass {}",
             input.env[0],
-            if input.flag == POD_IPS.flag {
+            if id == Id::PodIps {
                 "status.podIPs"
             } else {
                 "status.podIP"
             },
-            input.flag
+            input.flag()
         ),
     };
     let ip: IpAddr = text.parse().map_err(|_| {
@@ -783,17 +800,17 @@ fn parse_ip(input: &Input, given: &Sourced<String>, text: &str) -> Result<IpAddr
     Ok(ip)
 }
 
-fn check_label(input: &Input, found: &Sourced<String>, fix: &str) -> Result<()> {
+fn check_label(id: Id, found: &Sourced<String>, fix: &str) -> Result<()> {
     match naming::label_problem(&found.value) {
-        Some(problem) => Err(invalid(input, found, &problem, fix)),
+        Some(problem) => Err(invalid(id, found, &problem, fix)),
         None => Ok(()),
     }
 }
 
-fn invalid(input: &Input, found: &Sourced<String>, problem: &str, fix: &str) -> InputError {
+fn invalid(id: Id, found: &Sourced<String>, problem: &str, fix: &str) -> InputError {
     InputError {
-        subject: input.subject(),
-        found: Some(format!("{:?} (from {})", found.value, found.source)),
+        subject: input(id).subject(),
+        found: Some(found.found()),
         problem: problem.to_owned(),
         fix: fix.to_owned(),
     }
@@ -801,253 +818,274 @@ fn invalid(input: &Input, found: &Sourced<String>, problem: &str, fix: &str) -> 
 
 fn cluster_name_from_domain(domain: &Sourced<String>) -> Result<Sourced<String>> {
     match naming::cluster_name_for_domain(&domain.value) {
-        Some(name) => Ok(Sourced::new(name.to_owned(), Source::ClusterDomain)),
+        Some(name) => Ok(Sourced::new(name.to_owned(), Source::Derived("the cluster domain minus .local"))),
         None => Err(InputError {
-            subject: format!("{} and {}", CLUSTER_NAME.subject(), CLUSTER_DOMAIN.subject()),
-            found: Some(format!("cluster domain {:?} (from {})", domain.value, domain.source)),
+            subject: format!(
+                "{} and {}",
+                input(Id::ClusterName).subject(),
+                input(Id::ClusterDomain).subject()
+            ),
+            found: Some(format!("cluster domain {}", domain.found())),
             problem: "does not end in .local, and libcluster's Cluster.Strategy.Kubernetes modes :dns and :hostname always dial <kubernetes_cluster_name>.local, a name this cluster's DNS does not serve".into(),
             fix: "use mode ip, or the dnssrv strategy (it dials the real domain); only if your DNS serves <name>.local, pass --cluster-name/RELNODE_CLUSTER_NAME with your kubernetes_cluster_name".into(),
         }),
     }
 }
 
-/// The search list of resolv.conf: the last `search` (or `domain`) line wins, as in glibc.
-pub fn parse_search(text: &str) -> Vec<String> {
-    let mut search = Vec::new();
-    for line in text.lines() {
-        let line = line.split(['#', ';']).next().unwrap_or_default();
-        let mut words = line.split_whitespace();
-        if let Some("search" | "domain") = words.next() {
-            search = words.map(|w| w.trim_end_matches('.').to_owned()).collect();
-        }
-    }
-    search
-}
-
-/// Finds the namespace and cluster domain in a kubelet search list
-/// (`<ns>.svc.<domain> svc.<domain> <domain>`): the first `<label>.svc.<domain>` entry (the one
-/// whose label is `namespace`, when known), else `svc.<domain>` for the domain alone.
-pub fn cluster_search_entry<'s>(
-    search: &'s [String],
-    namespace: Option<&str>,
-) -> Option<(Option<&'s str>, &'s str)> {
-    let namespaced = search.iter().filter_map(|entry| {
-        let (ns, domain) = entry.split_once(".svc.")?;
-        (!ns.is_empty() && !ns.contains('.') && !domain.is_empty()).then_some((Some(ns), domain))
-    });
-    let preferred = namespaced
-        .clone()
-        .find(|(ns, _)| namespace.is_some() && *ns == namespace);
-    preferred.or_else(|| namespaced.clone().next()).or_else(|| {
-        search.iter().find_map(|e| {
-            e.strip_prefix("svc.")
-                .filter(|d| !d.is_empty())
-                .map(|d| (None, d))
-        })
-    })
-}
-
-/// The Service (subdomain) from kubelet's hosts line `IP host.<subdomain>.<ns>.svc.<domain> host`.
-pub fn service_from_hosts(text: &str, hostname: &str) -> Option<String> {
-    let prefix = format!("{hostname}.");
-    text.lines()
-        .map(|line| line.split('#').next().unwrap_or_default())
-        .flat_map(|line| line.split_whitespace().skip(1))
-        .filter_map(|name| name.strip_prefix(&prefix))
-        .find_map(|rest| {
-            let mut labels = rest.split('.');
-            let service = labels.next()?;
-            let _namespace = labels.next()?;
-            (labels.next()? == "svc").then(|| service.to_owned())
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::inputs::PodArgs;
+    use crate::inputs::tests::env;
 
-    struct MapEnv(HashMap<&'static str, &'static str>);
-
-    impl Env for MapEnv {
-        fn var(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
-        }
+    /// Inputs that never touch this machine's /etc files: empty kubelet files of the test's own.
+    fn isolated(extra: &[(Id, &str)]) -> (tempfile::TempDir, PodArgs) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = files(dir.path(), "", "");
+        let args = args_of(&paths, extra);
+        (dir, args)
     }
 
-    fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
-        MapEnv(pairs.iter().copied().collect())
+    fn gather_with(args: &PodArgs, pairs: &[(&str, &str)]) -> Result<PodFacts> {
+        let e = env(pairs);
+        gather(&Lookup { args, env: &e }, None)
     }
 
-    /// Inputs that never touch this machine's /etc files.
-    fn isolated() -> Inputs {
-        Inputs {
-            resolv_conf: Some("/dev/null".into()),
-            hosts_file: Some("/dev/null".into()),
-            service_account_dir: Some("/nonexistent/sa".into()),
-            ..Inputs::default()
-        }
+    fn files(dir: &Path, resolv: &str, hosts: &str) -> Vec<(Id, String)> {
+        std::fs::create_dir_all(dir.join("sa")).expect("sa dir");
+        std::fs::write(dir.join("resolv.conf"), resolv).expect("write");
+        std::fs::write(dir.join("hosts"), hosts).expect("write");
+        vec![
+            (
+                Id::ResolvConf,
+                dir.join("resolv.conf").display().to_string(),
+            ),
+            (Id::HostsFile, dir.join("hosts").display().to_string()),
+            (Id::ServiceAccountDir, dir.join("sa").display().to_string()),
+        ]
     }
 
-    #[test]
-    fn kubelet_search_list_gives_namespace_and_domain() {
-        let search = parse_search(
-            "nameserver 10.96.0.10\nsearch shop.svc.k8s.local svc.k8s.local k8s.local ec2.internal\noptions ndots:5\n",
-        );
-        assert_eq!(
-            cluster_search_entry(&search, None),
-            Some((Some("shop"), "k8s.local"))
-        );
-        // A namespace called "svc" still splits at the first ".svc.".
-        let search = parse_search("search svc.svc.cluster.local svc.cluster.local cluster.local");
-        assert_eq!(
-            cluster_search_entry(&search, None),
-            Some((Some("svc"), "cluster.local"))
-        );
-        let search = parse_search("search svc.cluster.local. cluster.local.");
-        assert_eq!(
-            cluster_search_entry(&search, None),
-            Some((None, "cluster.local"))
-        );
-        assert_eq!(
-            cluster_search_entry(&parse_search("search example.com"), None),
-            None
-        );
-        // The last search line wins.
-        let search = parse_search("search a.svc.one.local\nsearch b.svc.two.local");
-        assert_eq!(
-            cluster_search_entry(&search, None),
-            Some((Some("b"), "two.local"))
-        );
-    }
-
-    #[test]
-    fn hosts_line_gives_the_service() {
-        let hosts = "127.0.0.1\tlocalhost\n# comment\n10.42.0.7\tweb-0.web-headless.shop.svc.cluster.local\tweb-0\n";
-        assert_eq!(
-            service_from_hosts(hosts, "web-0").as_deref(),
-            Some("web-headless")
-        );
-        assert_eq!(service_from_hosts(hosts, "web-1"), None);
-        // A Deployment pod's hosts file has only the short name.
-        assert_eq!(
-            service_from_hosts("10.42.0.9\tapi-7d9f\n", "api-7d9f"),
-            None
-        );
-    }
-
-    #[test]
-    fn empty_env_counts_as_unset() {
-        let e = env(&[
-            ("MY_POD_IP", ""),
-            ("POD_IP", "10.0.0.5"),
-            ("RELEASE_NAME", "shop"),
-        ]);
-        let facts = gather(&isolated(), &e).expect("valid");
-        assert_eq!(
-            facts.ip.map(|i| (i.value.to_string(), i.source)),
-            Some(("10.0.0.5".into(), Source::Env("POD_IP")))
-        );
-        assert_eq!(facts.basename.source, Source::Env("RELEASE_NAME"));
-    }
-
-    #[test]
-    fn empty_flag_is_bad_input() {
-        let inputs = Inputs {
-            pod_ip: Some(String::new()),
-            basename: Some("a".into()),
-            ..isolated()
-        };
-        let err = gather(&inputs, &env(&[("MY_POD_IP", "10.0.0.1")])).unwrap_err();
-        assert!(err.to_string().contains("--pod-ip"), "{err}");
+    fn args_of(pairs: &[(Id, String)], extra: &[(Id, &str)]) -> PodArgs {
+        let mut all: Vec<(Id, &str)> = pairs.iter().map(|(i, s)| (*i, s.as_str())).collect();
+        all.extend_from_slice(extra);
+        PodArgs::with(&all)
     }
 
     #[test]
     fn dual_stack_picks_by_family() {
-        let e = env(&[
+        let e = [
             ("RELNODE_BASENAME", "app"),
             ("MY_POD_IP", "10.42.0.7"),
             ("MY_POD_IPS", "10.42.0.7,fd00:42::7"),
-        ]);
-        let facts = gather(&isolated(), &e).expect("valid");
+        ];
+        let (_dir, args) = isolated(&[]);
+        let facts = gather_with(&args, &e).expect("valid");
         assert_eq!(facts.ip.expect("ip").value.to_string(), "10.42.0.7");
         assert!(!facts.ipv6);
-        let inputs = Inputs {
-            ip_family: Some("ipv6".into()),
-            ..isolated()
-        };
-        let facts = gather(&inputs, &e).expect("valid");
+        let (_dir, args) = isolated(&[(Id::IpFamily, "ipv6")]);
+        let facts = gather_with(&args, &e).expect("valid");
         assert_eq!(facts.ip.expect("ip").value.to_string(), "fd00:42::7");
         assert!(facts.ipv6);
-        let e4 = env(&[("RELNODE_BASENAME", "app"), ("MY_POD_IPS", "10.42.0.7")]);
-        assert!(gather(&inputs, &e4).is_err(), "no IPv6 to pick");
+        let e4 = [("RELNODE_BASENAME", "app"), ("MY_POD_IPS", "10.42.0.7")];
+        assert!(gather_with(&args, &e4).is_err());
     }
 
     #[test]
     fn namespace_and_domain_fall_back_to_files() {
-        let dir = std::env::temp_dir().join(format!("relnode-facts-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("sa")).expect("temp dir");
-        std::fs::write(dir.join("sa/namespace"), "payments\n").expect("write");
-        std::fs::write(
-            dir.join("resolv.conf"),
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = files(
+            dir.path(),
             "search other.svc.corp.local svc.corp.local\n",
-        )
-        .expect("write");
-        let inputs = Inputs {
-            mode: Some("dns".into()),
-            service_account_dir: Some(dir.join("sa").display().to_string()),
-            resolv_conf: Some(dir.join("resolv.conf").display().to_string()),
-            ..isolated()
-        };
-        let facts = gather(
-            &inputs,
-            &env(&[("RELNODE_BASENAME", "app"), ("MY_POD_IP", "10.1.2.3")]),
+            "",
+        );
+        std::fs::write(dir.path().join("sa/namespace"), "payments\n").expect("write");
+        let args = args_of(&paths, &[(Id::Mode, "dns")]);
+        let facts = gather_with(
+            &args,
+            &[("RELNODE_BASENAME", "app"), ("MY_POD_IP", "10.1.2.3")],
         )
         .expect("valid");
         assert_eq!(
-            facts.namespace.as_ref().map(|n| n.value.as_str()),
-            Some("payments")
-        );
-        assert_eq!(
-            facts.namespace.map(|n| n.source),
-            Some(Source::File(dir.join("sa/namespace")))
+            facts.namespace.map(|n| (n.value, n.source)),
+            Some((
+                "payments".into(),
+                Source::File(dir.path().join("sa/namespace"))
+            ))
         );
         assert_eq!(
             facts.cluster_domain.map(|d| d.value),
             Some("corp.local".into())
         );
-        assert_eq!(
-            facts.cluster_name.map(|c| (c.value, c.source)),
-            Some(("corp".into(), Source::ClusterDomain))
+        assert_eq!(facts.cluster_name.map(|c| c.value), Some("corp".into()));
+    }
+
+    /// A default file that exists but cannot be used is an error, never a silent default.
+    #[test]
+    fn an_unusable_file_is_an_error_not_a_default() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = files(dir.path(), "", "");
+        std::fs::remove_file(dir.path().join("resolv.conf")).expect("rm");
+        std::fs::create_dir(dir.path().join("resolv.conf")).expect("dir in its place");
+        let args = args_of(
+            &paths,
+            &[
+                (Id::Strategy, "dnssrv"),
+                (Id::Mode, "hostname"),
+                (Id::Hostname, "web-0"),
+                (Id::Service, "web"),
+            ],
         );
-        std::fs::remove_dir_all(&dir).ok();
+        let err =
+            gather_with(&args, &[("RELEASE_NAME", "a"), ("MY_POD_NAMESPACE", "n")]).unwrap_err();
+        assert!(err.to_string().contains("directory"), "{err}");
     }
 
     #[test]
     fn default_domain_warns() {
-        let inputs = Inputs {
-            strategy: Some("dnssrv".into()),
-            ..isolated()
-        };
-        let e = env(&[
+        let (_dir, args) = isolated(&[(Id::Strategy, "dnssrv"), (Id::Mode, "hostname")]);
+        let e = [
             ("RELNODE_BASENAME", "app"),
             ("RELNODE_HOSTNAME", "web-0"),
             ("RELNODE_SERVICE", "web"),
             ("MY_POD_NAMESPACE", "default"),
-        ]);
-        let facts = gather(&inputs, &e).expect("valid");
+        ];
+        let facts = gather_with(&args, &e).expect("valid");
         assert_eq!(
             facts.cluster_domain.map(|d| (d.value, d.source)),
             Some(("cluster.local".into(), Source::Default))
         );
-        assert_eq!(facts.warnings.len(), 1);
+        assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
+    }
+
+    /// issue 12: DNSSRV's mode follows the pod: hostname with the FQDN hosts line (a
+    /// StatefulSet), the dashed IP without it when a Service is given (a Deployment).
+    #[test]
+    fn dnssrv_mode_default_follows_the_hosts_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let sts = files(
+            dir.path(),
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\n",
+            "10.42.0.7\tweb-0.web.shop.svc.cluster.local\tweb-0\n",
+        );
+        let e = [
+            ("RELEASE_NAME", "app"),
+            ("MY_POD_IP", "10.42.0.7"),
+            ("MY_POD_NAMESPACE", "shop"),
+        ];
+        let args = args_of(
+            &sts,
+            &[
+                (Id::Strategy, "dnssrv"),
+                (Id::Hostname, "web-0"),
+                (Id::Service, "web"),
+            ],
+        );
+        let facts = gather_with(&args, &e).expect("valid");
+        assert_eq!(facts.mode.value, Mode::Hostname);
+        assert_eq!(
+            facts.node_name().expect("name"),
+            "app@web-0.web.shop.svc.cluster.local"
+        );
+
+        let deploy = files(
+            dir.path(),
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\n",
+            "10.42.0.7\tapp-7d9f\n",
+        );
+        let args = args_of(
+            &deploy,
+            &[
+                (Id::Strategy, "dnssrv"),
+                (Id::Hostname, "app-7d9f"),
+                (Id::Service, "app-headless"),
+            ],
+        );
+        let facts = gather_with(&args, &e).expect("valid");
+        assert_eq!(facts.mode.value, Mode::Dns);
+        assert!(matches!(facts.mode.source, Source::Derived(_)));
+        assert_eq!(
+            facts.node_name().expect("name"),
+            "app@10-42-0-7.app-headless.shop.svc.cluster.local"
+        );
+        // An explicit mode always wins.
+        let args = args_of(
+            &deploy,
+            &[
+                (Id::Strategy, "dnssrv"),
+                (Id::Mode, "hostname"),
+                (Id::Hostname, "app-7d9f"),
+                (Id::Service, "app-headless"),
+            ],
+        );
+        assert_eq!(
+            gather_with(&args, &e).expect("valid").mode.value,
+            Mode::Hostname
+        );
+        // Dual stack: the family asked for gives the address CoreDNS holds for that Service.
+        let args = args_of(
+            &deploy,
+            &[
+                (Id::Strategy, "dnssrv"),
+                (Id::Hostname, "app-7d9f"),
+                (Id::Service, "app-headless"),
+                (Id::IpFamily, "ipv6"),
+            ],
+        );
+        let facts = gather_with(
+            &args,
+            &[
+                ("RELEASE_NAME", "app"),
+                ("MY_POD_IPS", "10.42.0.7,fd00::7"),
+                ("MY_POD_NAMESPACE", "shop"),
+            ],
+        )
+        .expect("valid");
+        assert_eq!(
+            facts.node_name().expect("name"),
+            "app@fd00--7.app-headless.shop.svc.cluster.local"
+        );
+        assert!(facts.ipv6);
+        // Without a Service there is nothing to name: exit 2 saying so.
+        let args = args_of(&deploy, &[(Id::Strategy, "dnssrv"), (Id::Mode, "dns")]);
+        let err = gather_with(&args, &e).unwrap_err().to_string();
+        assert!(
+            err.contains("--service") && err.contains("RELNODE_SERVICE"),
+            "{err}"
+        );
+    }
+
+    /// issue 7 #7: an IPv6 StatefulSet pod without MY_POD_IP still gets -proto_dist inet6_tcp.
+    #[test]
+    fn an_ipv6_hosts_line_makes_an_ipv6_pod() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths = files(
+            dir.path(),
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\n",
+            "fd00:42::10\tweb-0.web.shop.svc.cluster.local\tweb-0\n",
+        );
+        let args = args_of(&paths, &[(Id::Strategy, "dnssrv"), (Id::Hostname, "web-0")]);
+        let facts = gather_with(
+            &args,
+            &[("RELEASE_NAME", "app"), ("MY_POD_NAMESPACE", "shop")],
+        )
+        .expect("valid");
+        assert!(facts.ip.is_none());
+        assert!(facts.ipv6);
     }
 
     #[test]
-    fn cookie_is_never_in_debug_output() {
-        assert_eq!(
-            format!("{:?}", Cookie("s3cret".into())),
-            "Cookie(<6 bytes hidden>)"
-        );
+    fn a_cluster_name_ending_in_local_asks_for_the_domain() {
+        let (_dir, args) = isolated(&[(Id::Mode, "dns"), (Id::ClusterName, "cluster.local")]);
+        let err = gather_with(
+            &args,
+            &[
+                ("RELEASE_NAME", "a"),
+                ("MY_POD_IP", "10.0.0.1"),
+                ("MY_POD_NAMESPACE", "n"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("--cluster-domain cluster.local"), "{err}");
     }
 }

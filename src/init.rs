@@ -23,8 +23,8 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow,
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::{Pid, getpgrp, getpid, setpgid, tcsetpgrp};
 
-use crate::error::{ExecError, InputError};
-use crate::facts::Env;
+use crate::error::{Error, ExecError, InputError, shown};
+use crate::inputs::Env;
 
 /// How `exec --init` supervises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -68,15 +68,15 @@ pub fn options(
 
 /// An on/off env var; empty counts as unset, as for every other input.
 fn env_switch(env: &dyn Env, name: &str, subject: &str) -> Result<bool, InputError> {
-    let Some(value) = env.var(name).filter(|v| !v.is_empty()) else {
+    let Some(value) = env.var_os(name).filter(|v| !v.is_empty()) else {
         return Ok(false);
     };
-    match value.to_ascii_lowercase().as_str() {
+    match value.to_string_lossy().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" => Ok(false),
         _ => Err(InputError {
             subject: subject.into(),
-            found: Some(format!("{value:?} (from {name})")),
+            found: Some(format!("{} (from {name})", shown(&value))),
             problem: "is not on or off".into(),
             fix: format!("set {name}=1 to turn it on, or 0 (or unset it) to turn it off"),
         }),
@@ -88,17 +88,8 @@ fn env_switch(env: &dyn Env, name: &str, subject: &str) -> Result<bool, InputErr
 pub enum InitError {
     /// The command could not be started: exit 127 or 126, worded as a plain `exec` words it.
     Spawn(ExecError),
-    /// The kernel refused a call relnode needs to stay as init (exit 1).
+    /// The kernel refused a call relnode needs to stay as init: exit 1.
     System { call: &'static str, errno: Errno },
-}
-
-impl InitError {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            InitError::Spawn(exec) => exec.exit_code(),
-            InitError::System { .. } => 1,
-        }
-    }
 }
 
 impl fmt::Display for InitError {
@@ -116,6 +107,16 @@ impl fmt::Display for InitError {
 
 // No `source`: each message is complete, and `{:#}` would repeat it.
 impl std::error::Error for InitError {}
+
+/// Into relnode's one error type: a spawn failure is an `exec` failure (127/126), the rest 1.
+impl From<InitError> for Error {
+    fn from(err: InitError) -> Self {
+        match err {
+            InitError::Spawn(exec) => Error::Exec(exec),
+            system @ InitError::System { .. } => Error::Failed(anyhow::Error::new(system)),
+        }
+    }
+}
 
 fn system(call: &'static str) -> impl FnOnce(Errno) -> InitError {
     move |errno| InitError::System { call, errno }
@@ -297,8 +298,8 @@ mod tests {
     struct MapEnv(HashMap<&'static str, &'static str>);
 
     impl Env for MapEnv {
-        fn var(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
+        fn var_os(&self, name: &str) -> Option<OsString> {
+            self.0.get(name).map(OsString::from)
         }
     }
 

@@ -4,7 +4,7 @@
 //! checked against libcluster's own examples in unit tests.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 /// The libcluster strategy whose peers will dial this node.
@@ -14,11 +14,13 @@ pub enum Strategy {
     Kubernetes,
     /// `Cluster.Strategy.Kubernetes.DNS` (A records of a headless Service).
     Dns,
-    /// `Cluster.Strategy.Kubernetes.DNSSRV` (SRV records of a StatefulSet's headless Service).
+    /// `Cluster.Strategy.Kubernetes.DNSSRV` (SRV records of a headless Service: a StatefulSet
+    /// pod's hostname, or a Deployment pod's dashed IP).
     DnsSrv,
 }
 
-/// The `mode:` option of `Cluster.Strategy.Kubernetes` (the DNS strategies have one fixed mode).
+/// The `mode:` option of `Cluster.Strategy.Kubernetes`. For DNSSRV, which has no such option,
+/// it says what the SRV target is: the pod's hostname (`hostname`) or its dashed IP (`dns`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     Ip,
@@ -37,7 +39,7 @@ pub const STRATEGY_VALUES: &str = "kubernetes, dns, dnssrv";
 pub const MODE_VALUES: &str = "ip, dns, hostname";
 /// Every pair libcluster 3.5.0 has, in the words users will recognise.
 pub const SHAPES: &str =
-    "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname";
+    "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname or dns";
 
 impl FromStr for Strategy {
     type Err = ();
@@ -116,7 +118,7 @@ impl Shape {
         let exists = match strategy {
             Strategy::Kubernetes => true,
             Strategy::Dns => mode == Mode::Ip,
-            Strategy::DnsSrv => mode == Mode::Hostname,
+            Strategy::DnsSrv => mode != Mode::Ip,
         };
         exists.then_some(Shape { strategy, mode })
     }
@@ -138,6 +140,11 @@ impl Shape {
         self.mode == Mode::Hostname
     }
 
+    /// Hostname modes, and the dashed-IP SRV target `<ip>.<service>.<ns>.svc.<domain>`.
+    pub fn needs_service(self) -> bool {
+        self.mode == Mode::Hostname || self.strategy == Strategy::DnsSrv
+    }
+
     /// The API strategy appends `<cluster_name>.local`; DNSSRV uses the real cluster domain.
     pub fn needs_cluster_name(self) -> bool {
         self.strategy == Strategy::Kubernetes && self.mode != Mode::Ip
@@ -152,6 +159,9 @@ impl fmt::Display for Shape {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.strategy {
             Strategy::Kubernetes => write!(f, "{} mode: :{}", self.strategy.module(), self.mode),
+            Strategy::DnsSrv if self.mode == Mode::Dns => {
+                write!(f, "{} (dashed-IP SRV targets)", self.strategy.module())
+            }
             _ => f.write_str(self.strategy.module()),
         }
     }
@@ -214,9 +224,22 @@ fn need(value: Option<&str>, part: Part) -> Result<&str, NameError> {
 
 fn host(shape: Shape, parts: &Parts) -> Result<String, NameError> {
     match (shape.strategy, shape.mode) {
-        // kubernetes.ex `:ip` and kubernetes_dns.ex: `:inet_parse.ntoa(ip)`, which prints IPv6
-        // compressed and lowercase exactly as Rust's Display does (RFC 5952).
-        (_, Mode::Ip) => Ok(parts.ip.ok_or(NameError::Missing(Part::Ip))?.to_string()),
+        // kubernetes.ex `:ip` and kubernetes_dns.ex: `:inet_parse.ntoa(ip)`.
+        (_, Mode::Ip) => Ok(ntoa(parts.ip.ok_or(NameError::Missing(Part::Ip))?)),
+        // DNSSRV for a Deployment: CoreDNS names a hostname-less endpoint after its IP.
+        (Strategy::DnsSrv, Mode::Dns) => {
+            let ip = parts.ip.ok_or(NameError::Missing(Part::Ip))?;
+            let service = label(need(parts.service, Part::Service)?, Part::Service)?;
+            let namespace = label(need(parts.namespace, Part::Namespace)?, Part::Namespace)?;
+            let zone = domain(
+                need(parts.cluster_domain, Part::ClusterDomain)?,
+                Part::ClusterDomain,
+            )?;
+            Ok(format!(
+                "{}.{service}.{namespace}.svc.{zone}",
+                dashed_ip(ip)
+            ))
+        }
         (Strategy::Kubernetes, Mode::Dns) => {
             let ip = match parts.ip.ok_or(NameError::Missing(Part::Ip))? {
                 IpAddr::V4(v4) => v4,
@@ -258,6 +281,37 @@ fn host(shape: Shape, parts: &Parts) -> Result<String, NameError> {
 /// `10.42.1.49` → `10-42-1-49`: the pod A record label (every dot, and only dots).
 pub fn dashed_ipv4(ip: Ipv4Addr) -> String {
     ip.to_string().replace('.', "-")
+}
+
+/// CoreDNS's label for an endpoint without a hostname: the IP with every `.` or `:` a dash
+/// (`fd00::7` → `fd00--7`), from the canonical (Go, RFC 5952) form.
+pub fn dashed_ip(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => dashed_ipv4(v4),
+        IpAddr::V6(v6) => v6.to_string().replace(':', "-"),
+    }
+}
+
+/// An address as Erlang's `inet:ntoa/1` prints it, which is what libcluster puts after the
+/// '@'. It is RFC 5952 (as Rust prints) except in `::/96`: Erlang writes the IPv4-compatible
+/// form `::10.11.12.13` (but `::` and `::1` as such), where Rust writes `::a0b:c0d`.
+pub fn ntoa(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => ntoa6(v6),
+    }
+}
+
+fn ntoa6(v6: Ipv6Addr) -> String {
+    match v6.segments() {
+        [0, 0, 0, 0, 0, 0, 0, 0 | 1] => v6.to_string(),
+        [0, 0, 0, 0, 0, 0, hi, lo] => {
+            let [a, b] = hi.to_be_bytes();
+            let [c, d] = lo.to_be_bytes();
+            format!("::{a}.{b}.{c}.{d}")
+        }
+        _ => v6.to_string(),
+    }
 }
 
 /// libcluster writes `<cluster_name>.local` literally.
@@ -516,7 +570,7 @@ mod tests {
             (Strategy::Dns, Hostname, false),
             (DnsSrv, Hostname, true),
             (DnsSrv, Ip, false),
-            (DnsSrv, Mode::Dns, false),
+            (DnsSrv, Mode::Dns, true),
         ] {
             assert_eq!(
                 Shape::new(strategy, mode).is_some(),
@@ -543,34 +597,124 @@ mod tests {
         assert!("fqdn".parse::<Mode>().is_err());
     }
 
-    /// The seed's `sed 's/./-/g'` bug: every character, not every dot, became a dash.
+    /// libcluster's `:ip` names print the address with Erlang's own `inet:ntoa/1`: compare
+    /// ours with the real thing for the addresses where printers disagree (`::/96`, zero runs
+    /// of equal length, IPv4-mapped) and a spread of others. Needs `erl` (scripts/test
+    /// installs erlang-base).
     #[test]
-    fn dashing_replaces_only_dots() {
-        assert_eq!(dashed_ipv4(Ipv4Addr::new(10, 42, 2, 46)), "10-42-2-46");
-        assert_ne!(dashed_ipv4(Ipv4Addr::new(10, 42, 2, 46)), "----------");
+    fn ntoa_matches_erlangs_inet_ntoa() {
+        let mut sample: Vec<IpAddr> = [
+            "::",
+            "::1",
+            "::2",
+            "::a0b:c0d",
+            "::ffff:a0b:c0d",
+            "::1:0",
+            "::ffff:1",
+            "fd00::7",
+            "1:0:0:1::1",
+            "1::1:0:0:1",
+            "1:0:0:1:0:0:1:1",
+            "1:2:3:4:5:6:7:8",
+            "0:1::",
+            "fe80::1:0:0:0",
+            "10.42.1.49",
+            "0.0.0.0",
+            "255.255.255.255",
+        ]
+        .iter()
+        .map(|s| s.parse().expect("test address"))
+        .collect();
+        // Addresses with many zero groups, where compression choices differ.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..300 {
+            let mut groups = [0u16; 8];
+            for g in &mut groups {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *g = if x % 3 == 0 { (x >> 20) as u16 } else { 0 };
+            }
+            sample.push(IpAddr::V6(Ipv6Addr::from(groups)));
+            sample.push(IpAddr::V4(Ipv4Addr::from((x >> 32) as u32)));
+        }
+        let terms: Vec<String> = sample
+            .iter()
+            .map(|ip| match ip {
+                IpAddr::V4(v4) => {
+                    let [a, b, c, d] = v4.octets();
+                    format!("{{{a},{b},{c},{d}}}")
+                }
+                IpAddr::V6(v6) => {
+                    let g = v6.segments().map(|s| s.to_string());
+                    format!("{{{}}}", g.join(","))
+                }
+            })
+            .collect();
+        let script = format!(
+            "[io:format(\"~s~n\", [inet:ntoa(A)]) || A <- [{}]], halt().",
+            terms.join(",")
+        );
+        let out = std::process::Command::new("erl")
+            .args(["-noshell", "-eval", &script])
+            .output()
+            .expect("run erl (scripts/test installs erlang-base)");
+        let erlang = String::from_utf8(out.stdout).expect("ASCII");
+        let ours: Vec<String> = sample.iter().map(|ip| ntoa(*ip)).collect();
+        assert_eq!(erlang.lines().collect::<Vec<_>>(), ours);
     }
 
-    /// Property: for any IPv4 address, the dashed label has the four decimal octets in order,
-    /// separated by single dashes, and nothing else.
+    /// The seed's `sed 's/./-/g'` dashed every character; CoreDNS dashes only the separators.
     #[test]
-    fn any_ipv4_dashes_correctly() {
-        // A full-period LCG walks a spread of the 2^32 space deterministically.
-        let mut x: u32 = 0x9e37_79b9;
-        for _ in 0..200_000 {
-            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let ip = Ipv4Addr::from(x);
-            let dashed = dashed_ipv4(ip);
-            let octets: Vec<u8> = dashed
-                .split('-')
-                .map(|o| o.parse().expect("decimal octet"))
-                .collect();
-            assert_eq!(octets, ip.octets(), "{ip} -> {dashed}");
-            assert!(!dashed.contains('.'));
+    fn dashed_labels_replace_only_separators() {
+        for (ip, want) in [
+            ("10.42.2.46", "10-42-2-46"),
+            ("0.0.0.0", "0-0-0-0"),
+            ("fd00::7", "fd00--7"),
+            ("FD00:0:0:0:0:0:42:7", "fd00--42-7"),
+            ("2001:db8:1:2:3:4:5:6", "2001-db8-1-2-3-4-5-6"),
+        ] {
+            let dashed = dashed_ip(ip.parse().expect("test IP"));
+            assert_eq!(dashed, want);
             assert!(label_problem(&dashed).is_none(), "{dashed} is a DNS label");
         }
-        for edge in [Ipv4Addr::new(0, 0, 0, 0), Ipv4Addr::new(255, 255, 255, 255)] {
-            assert_eq!(dashed_ipv4(edge).split('-').count(), 4);
+    }
+
+    /// issue 12: a Deployment pod's SRV target is its dashed IP under the headless Service.
+    #[test]
+    fn dnssrv_dns_mode_names_the_dashed_ip_target() {
+        let srv = shape(Strategy::DnsSrv, Mode::Dns);
+        for (pod_ip, want) in [
+            (
+                "10.42.3.71",
+                "app@10-42-3-71.headless-service.default.svc.cluster.local",
+            ),
+            (
+                "fd00::7",
+                "app@fd00--7.headless-service.default.svc.cluster.local",
+            ),
+        ] {
+            let parts = Parts {
+                basename: "app",
+                ip: ip(pod_ip),
+                service: Some("headless-service"),
+                namespace: Some("default"),
+                cluster_domain: Some("cluster.local"),
+                ..Parts::default()
+            };
+            assert_eq!(node_name(srv, &parts).as_deref(), Ok(want));
         }
+        let no_service = Parts {
+            basename: "app",
+            ip: ip("10.42.3.71"),
+            namespace: Some("default"),
+            cluster_domain: Some("cluster.local"),
+            ..Parts::default()
+        };
+        assert_eq!(
+            node_name(srv, &no_service),
+            Err(NameError::Missing(Part::Service))
+        );
     }
 
     #[test]

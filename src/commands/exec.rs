@@ -1,0 +1,49 @@
+//! `relnode exec -- CMD`: set the variables and become the release (execvp: same PID, no
+//! shell, arguments verbatim, stdio untouched), so the release is PID 1's direct successor and
+//! gets the signals. With `--init`, start it as a child instead and stay as its init (`init`).
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitCode};
+
+use super::Pod;
+use super::render::write_env_file;
+use crate::cli::ExecArgs;
+use crate::error::{Error, ExecError, Result};
+use crate::init;
+use crate::inputs::ProcessEnv;
+
+pub fn run(args: ExecArgs) -> Result<ExitCode> {
+    let env = ProcessEnv;
+    // Checked first, so a bad switch writes nothing.
+    let init = init::options(args.init, args.process_group, &env)?;
+    let (program, rest) = args
+        .command
+        .split_first()
+        .expect("clap requires at least one CMD word");
+    let pod = Pod::prepare(&args.pod, &env, Some(program))?;
+    if let Some(output) = &args.output {
+        write_env_file(&pod, output, None)?;
+    }
+    let vars = pod.elixir().resolved(&env);
+    // One write: this line lands in every pod's log, often beside the release's own.
+    let line = format!(
+        "relnode: starting {} as node {}\n",
+        program.to_string_lossy(),
+        pod.node.name
+    );
+    std::io::stderr().write_all(line.as_bytes()).ok();
+    // std searches PATH like execvp and restores SIGPIPE's default disposition for the child.
+    let mut command = Command::new(program);
+    command.args(rest).envs(vars);
+    if let Some(init) = init {
+        // relnode now runs as long as the release: the bump arena, which never frees, stops.
+        crate::ALLOCATOR.seal();
+        return Ok(ExitCode::from(init::supervise(command, init)?));
+    }
+    let source = command.exec();
+    Err(Error::Exec(ExecError {
+        program: program.clone(),
+        source,
+    }))
+}

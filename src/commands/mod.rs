@@ -1,0 +1,77 @@
+//! One module per command, each with `run(args) -> Result<ExitCode>` (as fd's `main.rs` does).
+//! The commands that name this pod share [`Pod::prepare`]: gather the facts, explain them,
+//! build the node, warn.
+
+#[cfg(feature = "completions")]
+pub mod completions;
+pub mod env;
+pub mod exec;
+#[cfg(feature = "man")]
+pub mod man;
+pub mod render;
+
+use std::ffi::OsStr;
+
+use crate::error::Result;
+use crate::facts::{self, PodFacts};
+use crate::inputs::{Env, Lookup, PodArgs};
+use crate::node::Node;
+use crate::output::{Elixir, Output, Target};
+
+/// This pod: its facts and the node they name.
+pub struct Pod {
+    pub facts: PodFacts,
+    pub node: Node,
+}
+
+impl Pod {
+    /// Gathers the facts (`wrapped_command`: what `exec` will run, which may name the
+    /// basename), prints `--explain` and the warnings on stderr, and checks the name.
+    pub fn prepare(args: &PodArgs, env: &dyn Env, wrapped_command: Option<&OsStr>) -> Result<Pod> {
+        let facts = facts::gather(&Lookup { args, env }, wrapped_command)?;
+        if args.explain {
+            for (what, value, source) in facts.explain() {
+                eprintln!("relnode: {what:<15} {value:<40} from {source}");
+            }
+        }
+        let name = facts.node_name()?;
+        // After the name is known to be good: a failure's one message stays one message.
+        for warning in &facts.warnings {
+            eprintln!("relnode: warning: {warning}");
+        }
+        if args.explain {
+            eprintln!(
+                "relnode: {:<15} {name:<40} dialled by {}",
+                "node name", facts.shape
+            );
+        }
+        let node = Node {
+            name,
+            cookie: facts.cookie.as_ref().map(|c| c.value.clone()),
+            ipv6: facts.ipv6,
+        };
+        Ok(Pod { facts, node })
+    }
+
+    pub fn output(&self, target: &dyn Target) -> Output<'_> {
+        Output {
+            facts: &self.facts,
+            node: &self.node,
+            vars: target.vars(&self.node),
+        }
+    }
+
+    /// The target every command writes for today.
+    pub fn elixir(&self) -> Output<'_> {
+        self.output(&Elixir)
+    }
+
+    /// An env file with a cookie is for its owner's eyes only.
+    pub fn file_mode(&self) -> u32 {
+        if self.node.cookie.is_some() {
+            0o600
+        } else {
+            0o644
+        }
+    }
+}

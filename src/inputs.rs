@@ -1,0 +1,546 @@
+//! The pod inputs: one table that makes the flags, their `--help` text (`[env: …]`, what is
+//! used otherwise), the lookups and `--explain`'s names (like ripgrep's flag table).
+//!
+//! Every input is a flag, then its env vars in order (an empty one counts as unset), then what
+//! `facts` finds in files, then a default. Env vars are read as bytes through [`Env`]: a value
+//! relnode interprets must be UTF-8 (else bad input, naming the variable), a path stays bytes.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+
+use crate::error::{InputError, shown};
+
+/// Names an input; the index into [`INPUTS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    Strategy,
+    Mode,
+    Basename,
+    ClusterName,
+    PodIp,
+    PodIps,
+    IpFamily,
+    Namespace,
+    ClusterDomain,
+    Hostname,
+    Service,
+    CookieFile,
+    ServiceAccountDir,
+    ResolvConf,
+    HostsFile,
+}
+
+/// An input as the user sees it.
+#[derive(Debug)]
+pub struct Input {
+    pub id: Id,
+    /// In words, for messages and `--explain`: `pod IP`.
+    pub what: &'static str,
+    /// The long flag without dashes: `pod-ip`.
+    pub long: &'static str,
+    /// The env vars that mirror the flag, in lookup order.
+    pub env: &'static [&'static str],
+    pub value_name: &'static str,
+    pub help: &'static str,
+    /// What is used when neither the flag nor an env var is set, for `--help`.
+    pub otherwise: Option<&'static str>,
+    pub heading: &'static str,
+}
+
+const NAMING: &str = "Naming";
+const POD: &str = "Pod facts";
+const FILES: &str = "Files read";
+
+pub const DEFAULT_SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+pub const DEFAULT_RESOLV_CONF: &str = "/etc/resolv.conf";
+pub const DEFAULT_HOSTS_FILE: &str = "/etc/hosts";
+
+/// Every pod input, in `--help` order. `INPUTS[id as usize].id == id` (checked by a test).
+pub const INPUTS: &[Input] = &[
+    Input {
+        id: Id::Strategy,
+        what: "strategy",
+        long: "strategy",
+        env: &["RELNODE_STRATEGY"],
+        value_name: "STRATEGY",
+        help: "libcluster strategy: kubernetes, dns or dnssrv",
+        otherwise: Some("kubernetes"),
+        heading: NAMING,
+    },
+    Input {
+        id: Id::Mode,
+        what: "mode",
+        long: "mode",
+        env: &["RELNODE_MODE"],
+        value_name: "MODE",
+        help: "libcluster mode: ip, dns or hostname (dnssrv: hostname, or dns for a Deployment's dashed-IP SRV target)",
+        otherwise: Some(
+            "ip; dnssrv: hostname when /etc/hosts has the pod's FQDN line, else dns with a --service",
+        ),
+        heading: NAMING,
+    },
+    Input {
+        id: Id::Basename,
+        what: "basename",
+        long: "basename",
+        env: &["RELNODE_BASENAME", "RELEASE_NAME"],
+        value_name: "NAME",
+        help: "The part before '@' (kubernetes_node_basename / application_name)",
+        otherwise: Some("exec: the name of a mix release script"),
+        heading: NAMING,
+    },
+    Input {
+        id: Id::ClusterName,
+        what: "cluster name",
+        long: "cluster-name",
+        env: &["RELNODE_CLUSTER_NAME"],
+        value_name: "NAME",
+        help: "libcluster's kubernetes_cluster_name, for kubernetes dns/hostname (the names end in <NAME>.local)",
+        otherwise: Some("the cluster domain minus .local"),
+        heading: NAMING,
+    },
+    Input {
+        id: Id::PodIp,
+        what: "pod IP",
+        long: "pod-ip",
+        env: &["MY_POD_IP", "POD_IP"],
+        value_name: "IP",
+        help: "The pod's primary IP (status.podIP)",
+        otherwise: None,
+        heading: POD,
+    },
+    Input {
+        id: Id::PodIps,
+        what: "pod IPs",
+        long: "pod-ips",
+        env: &["MY_POD_IPS"],
+        value_name: "IP,IP",
+        help: "All pod IPs, comma-separated (status.podIPs)",
+        otherwise: None,
+        heading: POD,
+    },
+    Input {
+        id: Id::IpFamily,
+        what: "IP family",
+        long: "ip-family",
+        env: &["RELNODE_IP_FAMILY"],
+        value_name: "FAMILY",
+        help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6",
+        otherwise: Some("the primary IP's"),
+        heading: POD,
+    },
+    Input {
+        id: Id::Namespace,
+        what: "namespace",
+        long: "namespace",
+        env: &["MY_POD_NAMESPACE", "POD_NAMESPACE"],
+        value_name: "NS",
+        help: "The pod's namespace (metadata.namespace)",
+        otherwise: Some("the service-account namespace file, then resolv.conf's <ns>.svc.<domain>"),
+        heading: POD,
+    },
+    Input {
+        id: Id::ClusterDomain,
+        what: "cluster domain",
+        long: "cluster-domain",
+        env: &["CLUSTER_DOMAIN"],
+        value_name: "DOMAIN",
+        help: "The cluster's DNS domain",
+        otherwise: Some("from resolv.conf, else cluster.local"),
+        heading: POD,
+    },
+    Input {
+        id: Id::Hostname,
+        what: "hostname",
+        long: "hostname",
+        env: &["RELNODE_HOSTNAME"],
+        value_name: "HOST",
+        help: "The pod's hostname (spec.hostname; a StatefulSet pod's name)",
+        otherwise: Some("the kernel hostname's first label"),
+        heading: POD,
+    },
+    Input {
+        id: Id::Service,
+        what: "service",
+        long: "service",
+        env: &["RELNODE_SERVICE"],
+        value_name: "SERVICE",
+        help: "The headless Service (the pod's subdomain; libcluster's service / kubernetes_service_name)",
+        otherwise: Some("from the hosts file's FQDN line"),
+        heading: POD,
+    },
+    Input {
+        id: Id::CookieFile,
+        what: "cookie file",
+        long: "cookie-file",
+        env: &["RELNODE_COOKIE_FILE"],
+        value_name: "FILE",
+        help: "A file holding the Erlang cookie, e.g. a mounted Secret",
+        otherwise: None,
+        heading: POD,
+    },
+    Input {
+        id: Id::ServiceAccountDir,
+        what: "service-account directory",
+        long: "service-account-dir",
+        env: &["RELNODE_SERVICE_ACCOUNT_DIR"],
+        value_name: "DIR",
+        help: "The directory holding the service-account `namespace` file",
+        otherwise: Some(DEFAULT_SERVICE_ACCOUNT_DIR),
+        heading: FILES,
+    },
+    Input {
+        id: Id::ResolvConf,
+        what: "resolv.conf",
+        long: "resolv-conf",
+        env: &["RELNODE_RESOLV_CONF"],
+        value_name: "FILE",
+        help: "The resolver config whose search list gives the cluster domain",
+        otherwise: Some(DEFAULT_RESOLV_CONF),
+        heading: FILES,
+    },
+    Input {
+        id: Id::HostsFile,
+        what: "hosts file",
+        long: "hosts-file",
+        env: &["RELNODE_HOSTS_FILE"],
+        value_name: "FILE",
+        help: "The hosts file whose FQDN line gives the Service",
+        otherwise: Some(DEFAULT_HOSTS_FILE),
+        heading: FILES,
+    },
+];
+
+pub fn input(id: Id) -> &'static Input {
+    let input = &INPUTS[id as usize];
+    debug_assert_eq!(input.id, id, "INPUTS is in Id order");
+    input
+}
+
+impl Input {
+    /// `--pod-ip`
+    pub fn flag(&self) -> String {
+        format!("--{}", self.long)
+    }
+
+    /// `pod IP (--pod-ip, MY_POD_IP, POD_IP)`
+    pub fn subject(&self) -> String {
+        format!("{} ({})", self.what, self.places())
+    }
+
+    /// `--pod-ip, MY_POD_IP, POD_IP`
+    pub fn places(&self) -> String {
+        std::iter::once(self.flag())
+            .chain(self.env.iter().map(|e| (*e).to_owned()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// `--pod-ip or MY_POD_IP`
+    pub fn set_hint(&self) -> String {
+        format!("{} or {}", self.flag(), self.env[0])
+    }
+
+    /// The `--help` line: the text, the env vars, what is used otherwise. Never a value.
+    pub fn help_line(&self) -> String {
+        let mut line = format!("{} [env: {}]", self.help, self.env.join(", "));
+        if let Some(otherwise) = self.otherwise {
+            line.push_str(&format!(" [default: {otherwise}]"));
+        }
+        line
+    }
+}
+
+/// Where a fact came from, for `--explain` and error messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Flag(&'static str),
+    Env(&'static str),
+    File(PathBuf),
+    Kernel,
+    ReleaseScript(PathBuf),
+    /// Worked out from other facts, in words: `the cluster domain minus .local`.
+    Derived(&'static str),
+    Default,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Flag(long) => write!(f, "--{long}"),
+            Source::Env(var) => write!(f, "env {var}"),
+            Source::File(path) => f.write_str(&shown(path)),
+            Source::Kernel => f.write_str("the kernel hostname"),
+            Source::ReleaseScript(path) => write!(f, "release script {}", shown(path)),
+            Source::Derived(how) => f.write_str(how),
+            Source::Default => f.write_str("default"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+impl<T> Sourced<T> {
+    pub fn new(value: T, source: Source) -> Self {
+        Sourced { value, source }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Sourced<U> {
+        Sourced::new(f(self.value), self.source)
+    }
+}
+
+impl Sourced<String> {
+    /// `"10.0.0.1" (from env MY_POD_IP)`, escaped and cut.
+    pub fn found(&self) -> String {
+        format!("{} (from {})", shown(&self.value), self.source)
+    }
+}
+
+/// The environment relnode reads, as bytes; a trait so tests can hand in a map.
+pub trait Env {
+    fn var_os(&self, name: &str) -> Option<OsString>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        std::env::var_os(name)
+    }
+}
+
+/// What the command line gave for each input, in table order, and `--explain`.
+#[derive(Clone, Debug, Default)]
+pub struct PodArgs {
+    values: Vec<Option<OsString>>,
+    pub explain: bool,
+}
+
+const EXPLAIN: &str = "explain";
+
+impl PodArgs {
+    #[cfg(test)]
+    pub fn with(pairs: &[(Id, &str)]) -> PodArgs {
+        let mut args = PodArgs {
+            values: vec![None; INPUTS.len()],
+            explain: false,
+        };
+        for (id, value) in pairs {
+            args.values[*id as usize] = Some(OsString::from(value));
+        }
+        args
+    }
+
+    fn flag(&self, id: Id) -> Option<&OsStr> {
+        self.values.get(id as usize)?.as_deref()
+    }
+}
+
+impl FromArgMatches for PodArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        Ok(PodArgs {
+            values: INPUTS
+                .iter()
+                .map(|input| matches.get_one::<OsString>(input.long).cloned())
+                .collect(),
+            explain: matches.get_flag(EXPLAIN),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for PodArgs {
+    fn augment_args(cmd: Command) -> Command {
+        let cmd = cmd.arg(
+            Arg::new(EXPLAIN)
+                .long(EXPLAIN)
+                .short('v')
+                .visible_alias("verbose")
+                .action(ArgAction::SetTrue)
+                .help("Print each fact, its value and its source on stderr"),
+        );
+        INPUTS.iter().fold(cmd, |cmd, input| {
+            cmd.arg(
+                Arg::new(input.long)
+                    .long(input.long)
+                    .value_name(input.value_name)
+                    .value_parser(clap::builder::OsStringValueParser::new())
+                    .action(ArgAction::Set)
+                    .help(input.help_line())
+                    .help_heading(input.heading),
+            )
+        })
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+/// Looks inputs up: the flag, else the first non-empty env var.
+pub struct Lookup<'a> {
+    pub args: &'a PodArgs,
+    pub env: &'a dyn Env,
+}
+
+impl Lookup<'_> {
+    /// The value as bytes (for paths).
+    pub fn raw(&self, id: Id) -> Result<Option<Sourced<OsString>>, InputError> {
+        let input = input(id);
+        if let Some(value) = self.args.flag(id) {
+            if value.is_empty() {
+                return Err(InputError {
+                    subject: input.subject(),
+                    found: Some(format!("{} ''", input.flag())),
+                    problem: "is empty".into(),
+                    fix: format!(
+                        "give {} a value, or leave it out to use {}",
+                        input.flag(),
+                        input.env[0]
+                    ),
+                });
+            }
+            return Ok(Some(Sourced::new(
+                value.to_owned(),
+                Source::Flag(input.long),
+            )));
+        }
+        Ok(input.env.iter().find_map(|var| {
+            self.env
+                .var_os(var)
+                .filter(|v| !v.is_empty())
+                .map(|v| Sourced::new(v, Source::Env(var)))
+        }))
+    }
+
+    /// The value as text: relnode interprets it, so bytes that are not UTF-8 are bad input
+    /// (never skipped for the next env var, never taken as unset).
+    pub fn text(&self, id: Id) -> Result<Option<Sourced<String>>, InputError> {
+        let Some(raw) = self.raw(id)? else {
+            return Ok(None);
+        };
+        match raw.value.into_string() {
+            Ok(text) => Ok(Some(Sourced::new(text, raw.source))),
+            Err(bytes) => Err(InputError {
+                subject: input(id).subject(),
+                found: Some(format!("{} (from {})", shown(&bytes), raw.source)),
+                problem: "is not valid UTF-8".into(),
+                fix: format!(
+                    "set {} to plain text; check how the value is produced",
+                    input(id).set_hint()
+                ),
+            }),
+        }
+    }
+
+    /// A path: bytes, given or the default.
+    pub fn path(&self, id: Id, default: &str) -> Result<Sourced<PathBuf>, InputError> {
+        Ok(match self.raw(id)? {
+            Some(given) => given.map(PathBuf::from),
+            None => Sourced::new(PathBuf::from(default), Source::Default),
+        })
+    }
+
+    /// An env var outside the table (PATH, ELIXIR_ERL_OPTIONS), as bytes.
+    pub fn var_os(&self, name: &str) -> Option<OsString> {
+        self.env.var_os(name)
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// An environment made of pairs, values as bytes.
+    pub struct MapEnv(pub HashMap<String, OsString>);
+
+    impl Env for MapEnv {
+        fn var_os(&self, name: &str) -> Option<OsString> {
+            self.0.get(name).cloned()
+        }
+    }
+
+    pub fn env(pairs: &[(&str, &str)]) -> MapEnv {
+        MapEnv(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_table_is_indexed_by_id() {
+        for (index, input) in INPUTS.iter().enumerate() {
+            assert_eq!(input.id as usize, index, "{input:?}");
+            assert!(!input.env.is_empty(), "{} has no env var", input.long);
+        }
+    }
+
+    #[test]
+    fn empty_env_counts_as_unset_and_an_empty_flag_is_refused() {
+        let e = env(&[("MY_POD_IP", ""), ("POD_IP", "10.0.0.5")]);
+        let args = PodArgs::with(&[]);
+        let lookup = Lookup {
+            args: &args,
+            env: &e,
+        };
+        let ip = lookup.text(Id::PodIp).expect("valid").expect("set");
+        assert_eq!(
+            (ip.value.as_str(), ip.source),
+            ("10.0.0.5", Source::Env("POD_IP"))
+        );
+        let args = PodArgs::with(&[(Id::PodIp, "")]);
+        let lookup = Lookup {
+            args: &args,
+            env: &e,
+        };
+        let err = lookup.text(Id::PodIp).unwrap_err();
+        assert!(err.to_string().contains("--pod-ip"), "{err}");
+    }
+
+    /// A non-UTF-8 value is bad input naming its variable, not "unset" (which would silently
+    /// fall through to the next variable).
+    #[test]
+    fn non_utf8_is_refused_not_skipped() {
+        let mut e = env(&[("POD_IP", "10.0.0.5")]);
+        e.0.insert(
+            "MY_POD_IP".into(),
+            OsStr::from_bytes(b"10.0.0.1\xff").to_owned(),
+        );
+        let args = PodArgs::with(&[]);
+        let lookup = Lookup {
+            args: &args,
+            env: &e,
+        };
+        let err = lookup.text(Id::PodIp).unwrap_err().to_string();
+        assert!(err.contains("MY_POD_IP") && err.contains("UTF-8"), "{err}");
+        // A path may be any bytes.
+        e.0.insert(
+            "RELNODE_RESOLV_CONF".into(),
+            OsStr::from_bytes(b"/tmp/r\xff").to_owned(),
+        );
+        let lookup = Lookup {
+            args: &args,
+            env: &e,
+        };
+        let path = lookup
+            .path(Id::ResolvConf, DEFAULT_RESOLV_CONF)
+            .expect("bytes");
+        assert_eq!(path.value.as_os_str().as_bytes(), b"/tmp/r\xff");
+    }
+}

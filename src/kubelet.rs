@@ -1,0 +1,300 @@
+//! Pure parsers for the files kubelet gives a pod: `/etc/resolv.conf`, `/etc/hosts`, and the
+//! service-account directory. They read bytes: one stray non-UTF-8 byte (in a comment, say)
+//! costs only the word it is in, never the whole file.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// What the pod's resolver is configured with, as glibc reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvConf {
+    /// At most three, as glibc uses (MAXNS).
+    pub nameservers: Vec<IpAddr>,
+    /// The last `search` (or `domain`) line wins, as in glibc; root dots dropped.
+    pub search: Vec<String>,
+    pub ndots: u32,
+    pub timeout_secs: u32,
+    pub attempts: u32,
+}
+
+impl Default for ResolvConf {
+    /// glibc's defaults.
+    fn default() -> Self {
+        ResolvConf {
+            nameservers: Vec::new(),
+            search: Vec::new(),
+            ndots: 1,
+            timeout_secs: 5,
+            attempts: 2,
+        }
+    }
+}
+
+/// The kubelet search entry `<ns>.svc.<domain>` (or `svc.<domain>` alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClusterSearch<'a> {
+    pub namespace: Option<&'a str>,
+    pub domain: &'a str,
+}
+
+/// The words of a config line before any `#` or `;` comment, skipping words that are not UTF-8.
+fn words(line: &[u8]) -> impl Iterator<Item = &str> {
+    let end = line
+        .iter()
+        .position(|b| *b == b'#' || *b == b';')
+        .unwrap_or(line.len());
+    line[..end]
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| std::str::from_utf8(w).ok())
+}
+
+impl ResolvConf {
+    pub fn parse(bytes: &[u8]) -> ResolvConf {
+        let mut conf = ResolvConf::default();
+        for line in bytes.split(|b| *b == b'\n') {
+            let mut words = words(line);
+            match words.next() {
+                Some("nameserver") => {
+                    // `fe80::1%eth0`: the zone is the resolver's business, not ours.
+                    let ip = words
+                        .next()
+                        .and_then(|w| w.split('%').next())
+                        .and_then(|w| w.parse().ok());
+                    if let Some(ip) = ip.filter(|_| conf.nameservers.len() < 3) {
+                        conf.nameservers.push(ip);
+                    }
+                }
+                Some("search" | "domain") => {
+                    conf.search = words.map(|w| w.trim_end_matches('.').to_owned()).collect();
+                }
+                Some("options") => {
+                    for option in words {
+                        let (name, value) = option.split_once(':').unwrap_or((option, ""));
+                        let Ok(n) = value.parse::<u32>() else {
+                            continue;
+                        };
+                        match name {
+                            "ndots" => conf.ndots = n.min(15),
+                            "timeout" => conf.timeout_secs = n.clamp(1, 30),
+                            "attempts" => conf.attempts = n.clamp(1, 5),
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        conf
+    }
+
+    /// The namespace and cluster domain in a kubelet search list
+    /// (`<ns>.svc.<domain> svc.<domain> <domain>`): the `<label>.svc.<domain>` entry whose label
+    /// is `namespace` when known, else the first one, else `svc.<domain>` for the domain alone.
+    pub fn cluster_search(&self, namespace: Option<&str>) -> Option<ClusterSearch<'_>> {
+        let namespaced = self.search.iter().filter_map(|entry| {
+            let (ns, domain) = entry.split_once(".svc.")?;
+            (!ns.is_empty() && !ns.contains('.') && !domain.is_empty()).then_some(ClusterSearch {
+                namespace: Some(ns),
+                domain,
+            })
+        });
+        let preferred = namespaced
+            .clone()
+            .find(|entry| namespace.is_some() && entry.namespace == namespace);
+        preferred.or_else(|| namespaced.clone().next()).or_else(|| {
+            self.search.iter().find_map(|e| {
+                e.strip_prefix("svc.")
+                    .filter(|d| !d.is_empty())
+                    .map(|domain| ClusterSearch {
+                        namespace: None,
+                        domain,
+                    })
+            })
+        })
+    }
+}
+
+/// One line of a hosts file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostsLine {
+    pub ip: IpAddr,
+    pub names: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hosts {
+    pub lines: Vec<HostsLine>,
+}
+
+/// A StatefulSet pod's own line: `IP host.<service>.<ns>.svc.<domain> host`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PodFqdn {
+    pub ip: IpAddr,
+    pub service: String,
+    pub namespace: String,
+    pub domain: String,
+}
+
+impl Hosts {
+    pub fn parse(bytes: &[u8]) -> Hosts {
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter_map(|line| {
+                let mut words = words(line);
+                let ip = words.next()?.parse().ok()?;
+                Some(HostsLine {
+                    ip,
+                    names: words.map(str::to_owned).collect(),
+                })
+            })
+            .collect();
+        Hosts { lines }
+    }
+
+    /// The first line naming `hostname.<service>.<ns>.svc.<domain>` (kubelet writes it only
+    /// when the pod sets `spec.hostname` and `spec.subdomain`, as a StatefulSet does).
+    pub fn pod_fqdn(&self, hostname: &str) -> Option<PodFqdn> {
+        self.lines.iter().find_map(|line| {
+            line.names.iter().find_map(|name| {
+                let rest = name.strip_prefix(hostname)?.strip_prefix('.')?;
+                let (service, rest) = rest.split_once('.')?;
+                let (namespace, rest) = rest.split_once('.')?;
+                let domain = rest.strip_prefix("svc.")?.trim_end_matches('.');
+                (!service.is_empty() && !namespace.is_empty() && !domain.is_empty()).then(|| {
+                    PodFqdn {
+                        ip: line.ip,
+                        service: service.to_owned(),
+                        namespace: namespace.to_owned(),
+                        domain: domain.to_owned(),
+                    }
+                })
+            })
+        })
+    }
+}
+
+/// The files kubelet mounts for the pod's service account.
+#[derive(Clone, Debug)]
+pub struct ServiceAccount {
+    pub dir: PathBuf,
+}
+
+impl ServiceAccount {
+    pub fn new(dir: &Path) -> ServiceAccount {
+        ServiceAccount {
+            dir: dir.to_owned(),
+        }
+    }
+
+    pub fn namespace_file(&self) -> PathBuf {
+        self.dir.join("namespace")
+    }
+
+    /// The namespace file's content, trimmed as libcluster trims it; `None` when it holds no
+    /// text.
+    pub fn parse_namespace(bytes: &[u8]) -> Option<String> {
+        let text = std::str::from_utf8(bytes.trim_ascii()).ok()?;
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubelet_resolv_conf_gives_namespace_domain_and_resolver() {
+        let conf = ResolvConf::parse(
+            b"nameserver 10.96.0.10\nsearch shop.svc.k8s.local svc.k8s.local k8s.local ec2.internal\noptions ndots:5 timeout:2\n",
+        );
+        assert_eq!(
+            conf.nameservers,
+            vec!["10.96.0.10".parse::<IpAddr>().expect("ip")]
+        );
+        assert_eq!((conf.ndots, conf.timeout_secs, conf.attempts), (5, 2, 2));
+        assert_eq!(
+            conf.cluster_search(None),
+            Some(ClusterSearch {
+                namespace: Some("shop"),
+                domain: "k8s.local"
+            })
+        );
+        // A namespace called "svc" still splits at the first ".svc.".
+        let conf =
+            ResolvConf::parse(b"search svc.svc.cluster.local svc.cluster.local cluster.local");
+        assert_eq!(
+            conf.cluster_search(None).map(|c| (c.namespace, c.domain)),
+            Some((Some("svc"), "cluster.local"))
+        );
+        let conf = ResolvConf::parse(b"search svc.cluster.local. cluster.local.");
+        assert_eq!(
+            conf.cluster_search(None).map(|c| (c.namespace, c.domain)),
+            Some((None, "cluster.local"))
+        );
+        assert_eq!(
+            ResolvConf::parse(b"search example.com").cluster_search(None),
+            None
+        );
+        // The last search line wins; the namespace asked for is preferred.
+        let conf =
+            ResolvConf::parse(b"search a.svc.one.local\nsearch b.svc.two.local c.svc.two.local");
+        assert_eq!(
+            conf.cluster_search(Some("c"))
+                .map(|c| (c.namespace, c.domain)),
+            Some((Some("c"), "two.local"))
+        );
+    }
+
+    /// One stray byte costs its word, not the file (a silent fallback to cluster.local
+    /// would give every pod a wrong name).
+    #[test]
+    fn non_utf8_bytes_and_comments_do_not_hide_the_search_line() {
+        let conf = ResolvConf::parse(
+            b"# generated by \xff\xfe tool\nsearch shop.svc.corp.local svc.corp.local # trailing \xff\nnameserver fd00::a%eth0\n",
+        );
+        assert_eq!(
+            conf.cluster_search(None).map(|c| c.domain),
+            Some("corp.local")
+        );
+        assert_eq!(
+            conf.nameservers,
+            vec!["fd00::a".parse::<IpAddr>().expect("ip")]
+        );
+    }
+
+    #[test]
+    fn hosts_line_gives_the_service_and_the_ip_family() {
+        let hosts = Hosts::parse(
+            b"127.0.0.1\tlocalhost\n# comment \xff\nfd00:42::7\tweb-0.web-headless.shop.svc.cluster.local\tweb-0\n",
+        );
+        let own = hosts.pod_fqdn("web-0").expect("StatefulSet line");
+        assert_eq!(
+            (
+                own.service.as_str(),
+                own.namespace.as_str(),
+                own.domain.as_str()
+            ),
+            ("web-headless", "shop", "cluster.local")
+        );
+        assert!(own.ip.is_ipv6());
+        assert_eq!(hosts.pod_fqdn("web-1"), None);
+        // "web" is a prefix of "web-0" but not the pod.
+        assert_eq!(hosts.pod_fqdn("web"), None);
+        // A Deployment pod's hosts file has only the short name.
+        assert_eq!(
+            Hosts::parse(b"10.42.0.9\tapi-7d9f\n").pod_fqdn("api-7d9f"),
+            None
+        );
+    }
+
+    #[test]
+    fn namespace_file_is_trimmed() {
+        assert_eq!(
+            ServiceAccount::parse_namespace(b"payments\n").as_deref(),
+            Some("payments")
+        );
+        assert_eq!(ServiceAccount::parse_namespace(b" \n"), None);
+        assert_eq!(ServiceAccount::parse_namespace(b"pay\xff"), None);
+    }
+}

@@ -1,0 +1,38 @@
+//! Target `elixir`: a mix release's `bin/<name>` reads `RELEASE_DISTRIBUTION`, `RELEASE_NODE`
+//! and `RELEASE_COOKIE` (each overrides its own default), and passes `ELIXIR_ERL_OPTIONS` to
+//! the VM.
+
+use super::{Target, Value, Var};
+use crate::node::{DISTRIBUTION, Node};
+
+pub const ERL_OPTIONS_VAR: &str = "ELIXIR_ERL_OPTIONS";
+
+pub struct Elixir;
+
+impl Target for Elixir {
+    fn vars(&self, node: &Node) -> Vec<Var> {
+        let mut vars = vec![
+            Var {
+                name: "RELEASE_DISTRIBUTION",
+                value: Value::Text(DISTRIBUTION.to_owned()),
+            },
+            Var {
+                name: "RELEASE_NODE",
+                value: Value::Text(node.name.clone()),
+            },
+        ];
+        if let Some(cookie) = &node.cookie {
+            vars.push(Var {
+                name: "RELEASE_COOKIE",
+                value: Value::Secret(cookie.clone()),
+            });
+        }
+        if node.ipv6 {
+            vars.push(Var {
+                name: ERL_OPTIONS_VAR,
+                value: Value::AppendProtoDist,
+            });
+        }
+        vars
+    }
+}
