@@ -596,3 +596,35 @@ fn bad_switches_are_refused_before_anything_happens() {
     assert_ne!(pids[0], relnode, "the child is not relnode");
     assert_eq!(pids[1], relnode, "relnode is the child's parent");
 }
+
+/// `--init` computes the environment and the env file exactly as a plain `exec` does.
+#[test]
+fn the_child_gets_what_exec_gives() {
+    let pod = Pod::new("initenv");
+    let run = |init: bool, file: &str| {
+        let out = pod.path(file);
+        let out_s = out.to_str().expect("utf-8").to_owned();
+        let mut args = vec!["exec", "--output", &out_s];
+        if init {
+            args.push("--init");
+        }
+        args.extend(["--", "env"]);
+        let res = pod.run(&args, &POD_ENV);
+        assert!(res.status.success(), "{}", stderr(&res));
+        let mut vars: Vec<String> = String::from_utf8_lossy(&res.stdout)
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        vars.sort();
+        let text = std::fs::read_to_string(&out).expect("the env file is written");
+        (vars, text)
+    };
+    let (plain_vars, plain_file) = run(false, "plain.sh");
+    let (init_vars, init_file) = run(true, "init.sh");
+    assert!(
+        plain_vars.iter().any(|v| v == "RELEASE_NODE=app@10.42.0.7"),
+        "{plain_vars:?}"
+    );
+    assert_eq!(init_vars, plain_vars, "the same environment");
+    assert_eq!(init_file, plain_file, "the same env file");
+}
