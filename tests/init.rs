@@ -10,12 +10,12 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
 
 use common::{BIN, Pod, stderr};
@@ -44,7 +44,7 @@ struct Init {
     place: Place,
     lines: Receiver<String>,
     seen: Vec<String>,
-    stderr: JoinHandle<String>,
+    stderr: Receiver<String>,
 }
 
 fn start(place: Place, extra: &[&str], script: &str) -> Init {
@@ -54,7 +54,9 @@ fn start(place: Place, extra: &[&str], script: &str) -> Init {
     let mut command = match place {
         Place::Here => {
             let mut c = Command::new(BIN);
-            c.args(&relnode[1..]);
+            // Its own process group, which holds whatever relnode and its children leave
+            // behind, so that `finish` and `kill` can remove it all.
+            c.args(&relnode[1..]).process_group(0);
             c
         }
         Place::Pid1 => namespace(&relnode),
@@ -84,10 +86,11 @@ fn start(place: Place, extra: &[&str], script: &str) -> Init {
         }
     });
     let mut err = child.stderr.take().expect("piped stderr");
-    let stderr = std::thread::spawn(move || {
+    let (tx, stderr) = channel();
+    std::thread::spawn(move || {
         let mut text = String::new();
         err.read_to_string(&mut text).ok();
-        text
+        tx.send(text).ok();
     });
     Init {
         child,
@@ -152,9 +155,20 @@ impl Init {
         kill(self.relnode_pid(), sig).unwrap_or_else(|e| panic!("cannot send {sig}: {e}"));
     }
 
+    /// Ends relnode and everything it left: its process group here, its PID namespace (unshare's
+    /// `--kill-child`) otherwise.
     fn kill(&mut self) {
         self.child.kill().ok();
         self.child.wait().ok();
+        self.sweep();
+    }
+
+    /// Here, leftovers of a failed run (orphans relnode did not end) would keep the pipes open
+    /// and outlive the test: the process group goes. In a namespace the kernel ends them.
+    fn sweep(&self) {
+        if self.place == Place::Here {
+            killpg(Pid::from_raw(self.child.id() as i32), Signal::SIGKILL).ok();
+        }
     }
 
     /// Waits for the end: the exit status (relnode's) and stderr; the rest of stdout is kept.
@@ -173,11 +187,14 @@ impl Init {
             }
             std::thread::sleep(Duration::from_millis(20));
         };
+        self.sweep();
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
-        let stderr = std::mem::replace(&mut self.stderr, std::thread::spawn(String::new));
-        let stderr = stderr.join().unwrap_or_default();
+        let stderr = self
+            .stderr
+            .recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| "(stderr still open: something relnode started lives on)".into());
         let code = status
             .code()
             .unwrap_or_else(|| panic!("relnode's parent was killed: {status:?}; stderr: {stderr}"));
@@ -314,9 +331,9 @@ fn signals_reach_the_child(place: Place) {
     script.push_str(
         "trap 'echo got 40' 40\n\
          trap 'echo got TERM; kill $sleeper; exit 0' TERM\n\
-         sleep 1000 & sleeper=$!\n\
+         sleep 60 & sleeper=$!\n\
          echo ready\n\
-         while :; do wait $sleeper; done\n",
+         while kill -0 $sleeper 2>/dev/null; do wait $sleeper; done\n",
     );
     let mut init = start(place, &[], &script);
     init.expect("ready");
@@ -354,7 +371,7 @@ fn signals_reach_the_child_as_pid1() {
 #[ignore = "needs root"]
 fn sigterm_to_pid1_ends_a_child_that_does_not_trap_it() {
     root_or_fail();
-    let mut init = start(Place::Pid1, &[], "echo ready; exec sleep 1000");
+    let mut init = start(Place::Pid1, &[], "echo ready; exec sleep 60");
     init.expect("ready");
     // After `exec sleep`: relnode's child is sleep itself.
     let deadline = Instant::now() + PATIENCE;
@@ -373,12 +390,14 @@ fn sigterm_to_pid1_ends_a_child_that_does_not_trap_it() {
 // ------------------------------------------------------------------ reaping
 
 /// A double fork leaves an orphan `sleep`; the child reports who adopted it (its PPid, and
-/// relnode's PID as the child sees it), then whether it is gone from /proc once it has exited
-/// (a zombie nobody reaps stays, in state Z), then every zombie its /proc shows.
+/// relnode's PID as the child sees it), ends it, then reports whether it is gone from /proc (a
+/// zombie nobody reaps stays, in state Z), then every zombie its /proc shows. The orphan lives
+/// until it is killed, so a slow machine cannot make it exit before its parent is read.
 const ORPHAN: &str = r#"
-orphan=$( (sleep 0.5 >/dev/null 2>&1 & echo $!) )
+orphan=$( (sleep 60 >/dev/null 2>&1 & echo $!) )
 ppid=$(sed -n 's/^PPid:[[:space:]]*//p' /proc/$orphan/status)
-echo "ADOPTED $ppid RELNODE $PPID"
+echo "ADOPTED ${ppid:-none} RELNODE $PPID"
+kill $orphan
 i=0
 while [ -e /proc/$orphan ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 state=$(sed -n 's/^State:[[:space:]]*//p' /proc/$orphan/status 2>/dev/null)
@@ -442,9 +461,10 @@ fn orphans_are_adopted_and_reaped_when_pid1_is_someone_else() {
 /// The child starts a grandchild; both trap TERM. Returns the lines seen after TERM.
 fn term_with_a_grandchild(extra: &[&str]) -> Vec<String> {
     let script = r#"
-sh -c 'trap "echo grandchild got TERM; exit 0" TERM; echo grandchild ready; sleep 1000 & wait' &
+sh -c 'trap "echo grandchild got TERM; exit 0" TERM; echo grandchild ready; sleep 60 & wait' &
+grandchild=$!
 trap 'echo child got TERM; sleep 1; exit 0' TERM
-while :; do wait; done
+while kill -0 $grandchild 2>/dev/null; do wait $grandchild; done
 "#;
     let mut init = start(Place::Pid1, extra, script);
     init.expect("grandchild ready");
