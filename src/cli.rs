@@ -50,6 +50,15 @@ pub enum CliCommand {
     Render(RenderArgs),
     /// Set the variables and exec the release: `relnode exec -- /app/bin/myapp start`
     Exec(ExecArgs),
+    /// Run libcluster's own lookups from inside the pod and say whether peers will reach it
+    #[cfg(feature = "check")]
+    Check(CheckArgs),
+    /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
+    #[cfg(feature = "tools")]
+    Simulate(crate::simulate::Args),
+    /// Choose the libcluster strategy for a workload and print the setup that makes it work
+    #[cfg(feature = "tools")]
+    Advise(crate::advise::Args),
     /// Print a shell completion script
     #[cfg(feature = "completions")]
     Completions {
@@ -100,6 +109,38 @@ pub struct ExecArgs {
     pub command: Vec<OsString>,
 }
 
+#[cfg(feature = "check")]
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// text: one line per check and a summary; json: one document
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+    /// Bounds each DNS lookup and API request (500ms, 5s, 1m)
+    #[arg(long, value_name = "DUR", default_value = "5s")]
+    pub timeout: String,
+    /// Retry failed checks with capped exponential backoff until they pass or DUR runs out
+    #[arg(long, value_name = "DUR")]
+    pub wait: Option<String>,
+    /// libcluster's kubernetes_selector, for the kubernetes strategy [env: RELNODE_SELECTOR]
+    #[arg(long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// libcluster's kubernetes_ip_lookup_mode: endpoints or pods [env: RELNODE_LOOKUP] [default: endpoints]
+    #[arg(long, value_name = "MODE")]
+    pub lookup: Option<String>,
+    /// Also TCP-connect to epmd (4369) of every peer that resolves; nothing is sent
+    #[arg(long)]
+    pub peers: bool,
+    #[command(flatten)]
+    pub pod: PodArgs,
+}
+
+#[cfg(feature = "check")]
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Format {
     Sh,
@@ -121,7 +162,12 @@ mod tests {
     /// Each fact-gathering command's `--help` names every input's env vars, from the table.
     #[test]
     fn help_names_every_env_var_the_lookups_read() {
-        for sub in ["env", "render", "exec"] {
+        let subs: &[&str] = if cfg!(feature = "check") {
+            &["env", "render", "exec", "check"]
+        } else {
+            &["env", "render", "exec"]
+        };
+        for sub in subs {
             let mut cmd = Cli::command();
             cmd.build();
             let help = cmd

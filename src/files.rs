@@ -74,13 +74,14 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     if meta.len() > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    read_capped(file, limit)
+    read_capped(file, limit, meta.len())
 }
 
 /// The file may grow after the size check (or report 0, as /proc files do): read one byte past
 /// the cap to tell.
-fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let mut bytes = Vec::new();
+fn read_capped(file: File, limit: u64, size: u64) -> Result<Vec<u8>, ReadError> {
+    // Sized from fstat, so a small file is one read plus the one that sees its end.
+    let mut bytes = Vec::with_capacity(size.min(limit) as usize + 1);
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(ReadError::Io)?;

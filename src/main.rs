@@ -1,7 +1,11 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+#[cfg(feature = "tools")]
+mod advise;
 mod arena;
 mod atomic;
+#[cfg(feature = "check")]
+mod check;
 mod cli;
 mod commands;
 mod error;
@@ -13,6 +17,8 @@ mod kubelet;
 mod naming;
 mod node;
 mod output;
+#[cfg(feature = "tools")]
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -29,6 +35,12 @@ fn main() -> ExitCode {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),
+        #[cfg(feature = "check")]
+        CliCommand::Check(args) => commands::check::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Simulate(args) => commands::simulate::run(args),
+        #[cfg(feature = "tools")]
+        CliCommand::Advise(args) => commands::advise::run(args),
         #[cfg(feature = "completions")]
         CliCommand::Completions { shell } => commands::completions::run(shell),
         #[cfg(feature = "man")]

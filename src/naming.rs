@@ -284,11 +284,19 @@ pub fn dashed_ipv4(ip: Ipv4Addr) -> String {
 }
 
 /// CoreDNS's label for an endpoint without a hostname: the IP with every `.` or `:` a dash
-/// (`fd00::7` → `fd00--7`), from the canonical (Go, RFC 5952) form.
+/// (`fd00::7` → `fd00--7`), from the canonical (Go, RFC 5952) form. A label may not end in
+/// `-`, so since CoreDNS 1.12.3 an address ending in `::` gets a `0` (`fd00:42::` →
+/// `fd00-42--0`).
 pub fn dashed_ip(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => dashed_ipv4(v4),
-        IpAddr::V6(v6) => v6.to_string().replace(':', "-"),
+        IpAddr::V6(v6) => {
+            let mut label = v6.to_string().replace(':', "-");
+            if label.ends_with('-') {
+                label.push('0');
+            }
+            label
+        }
     }
 }
 
@@ -407,6 +415,33 @@ pub fn domain(value: &str, part: Part) -> Result<&str, NameError> {
         }
     }
     Ok(value)
+}
+
+/// The host libcluster 3.5.0's `Cluster.Strategy.Kubernetes` puts after '@' for one entry
+/// of an API answer, verbatim (`format_node/5` in kubernetes.ex). libcluster interpolates the
+/// API's strings and checks nothing: a missing hostname or service is an empty label, an IPv6
+/// address keeps its colons in mode `:dns`. [`node_name`] is the validated counterpart.
+#[cfg_attr(not(feature = "tools"), allow(dead_code))]
+pub fn libcluster_kubernetes_host(
+    mode: Mode,
+    ip: &str,
+    hostname: Option<&str>,
+    service: Option<&str>,
+    namespace: &str,
+    cluster_name: &str,
+) -> String {
+    match mode {
+        Mode::Ip => ip.to_owned(),
+        Mode::Dns => format!(
+            "{}.{namespace}.pod.{cluster_name}.local",
+            ip.replace('.', "-")
+        ),
+        Mode::Hostname => format!(
+            "{}.{}.{namespace}.svc.{cluster_name}.local",
+            hostname.unwrap_or_default(),
+            service.unwrap_or_default()
+        ),
+    }
 }
 
 /// Erlang's own rules for a long (`-name`) node name.
@@ -673,6 +708,7 @@ mod tests {
             ("fd00::7", "fd00--7"),
             ("FD00:0:0:0:0:0:42:7", "fd00--42-7"),
             ("2001:db8:1:2:3:4:5:6", "2001-db8-1-2-3-4-5-6"),
+            ("fd00:42::", "fd00-42--0"),
         ] {
             let dashed = dashed_ip(ip.parse().expect("test IP"));
             assert_eq!(dashed, want);
@@ -889,6 +925,48 @@ mod tests {
         };
         let err = node_name(shape(Strategy::Kubernetes, Mode::Ip), &parts).unwrap_err();
         assert!(matches!(err, NameError::Name { .. }), "{err:?}");
+    }
+
+    /// libcluster's verbatim names equal the validated ones where both exist, and keep the
+    /// broken shapes (`app@.svc…`, colons in `:dns`) where relnode refuses.
+    #[test]
+    fn libcluster_hosts_are_verbatim() {
+        let host = |mode, ip, h, s| libcluster_kubernetes_host(mode, ip, h, s, "shop", "cluster");
+        assert_eq!(host(Mode::Ip, "10.42.0.5", None, None), "10.42.0.5");
+        assert_eq!(
+            host(Mode::Dns, "10.42.0.5", None, None),
+            "10-42-0-5.shop.pod.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", Some("db-0"), Some("db")),
+            "db-0.db.shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", None, Some("db")),
+            ".db.shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Hostname, "10.42.0.5", None, None),
+            "..shop.svc.cluster.local"
+        );
+        assert_eq!(
+            host(Mode::Dns, "fd00::5", None, None),
+            "fd00::5.shop.pod.cluster.local"
+        );
+        let parts = Parts {
+            basename: "app",
+            ip: ip("10.42.0.5"),
+            hostname: Some("db-0"),
+            service: Some("db"),
+            namespace: Some("shop"),
+            cluster_name: Some("cluster"),
+            ..Parts::default()
+        };
+        for mode in [Mode::Ip, Mode::Dns, Mode::Hostname] {
+            let want = node_name(shape(Strategy::Kubernetes, mode), &parts).expect("valid");
+            let got = host(mode, "10.42.0.5", Some("db-0"), Some("db"));
+            assert_eq!(format!("app@{got}"), want, "{mode}");
+        }
     }
 
     #[test]

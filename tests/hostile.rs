@@ -298,7 +298,9 @@ fn dotenv_reads_the_same_in_docker_and_python_dotenv() {
         )),
         "{out}"
     );
-    let python = Command::new("python3")
+    // scripts/test puts python-dotenv in a venv and names its python here.
+    let python = std::env::var_os("RELNODE_TEST_PYTHON").unwrap_or_else(|| "python3".into());
+    let python = Command::new(python)
         .args(["-c", "import sys, json, dotenv; print(json.dumps(list(dotenv.dotenv_values(sys.argv[1]).items())))"])
         .arg(pod.write("app.env", &out))
         .output()

@@ -1,8 +1,9 @@
 //! The shipped binary: statically linked, and working in an empty root.
 //!
 //! Builds `relnode` for `x86_64-unknown-linux-musl` with the release profile
-//! into its own target directory (`target/static`, so it never waits on the
-//! lock of the `cargo test` that runs it), or takes a prebuilt binary from
+//! into its own target directory (`static` under cargo's `CARGO_TARGET_TMPDIR`,
+//! so it never waits on the lock of the `cargo test` that runs it and never
+//! writes into the source tree), or takes a prebuilt binary from
 //! `$RELNODE_STATIC_BIN`. Then:
 //!
 //! * `static_binary_is_static` parses the ELF itself (no `file`/`readelf`
@@ -15,9 +16,10 @@
 //!   namespace file), like the `FROM scratch` image: a private mount and UTS
 //!   namespace (`unshare --mount --uts`), the root bind-mounted read-only,
 //!   one writable output directory, `chroot --userspec=65532:65532`.
-//!   These need root (CI runs as root); as any other user they print why
-//!   they skip. As root they never skip: a missing `unshare`/`chroot` or a
-//!   refused namespace is a failure.
+//!   These need root, so they are `#[ignore = "needs root"]`; `scripts/test`
+//!   (and so CI) adds `--include-ignored` when it runs as root. Run without
+//!   root they fail and say why; a missing `unshare`/`chroot` or a refused
+//!   namespace is a failure too.
 //!
 //! If the musl target is not installed and `rustup target add` cannot add
 //! it, the build falls back to `x86_64-unknown-linux-gnu` with
@@ -61,7 +63,7 @@ fn build_static() -> PathBuf {
         return p;
     }
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target_dir = manifest.join("target").join("static");
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("static");
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
 
     let (target, extra_rustflags) = if musl_target_installed() {
@@ -241,15 +243,13 @@ fn static_binary_is_static() {
 
 // ---------------------------------------------------------------- empty root
 
-fn skip_unless_root(test: &str) -> bool {
-    if is_root() {
-        return false;
-    }
-    eprintln!(
-        "SKIPPED {test}: needs root for unshare --mount/--uts, bind mounts and chroot \
-         (CI runs it as root; run `sudo -E cargo test --test static_binary` to run it here)"
+/// The empty-root tests are ignored unless asked for; asked for without root, they fail.
+fn require_root() {
+    assert!(
+        is_root(),
+        "needs root for unshare --mount/--uts, bind mounts and chroot (scripts/test runs it \
+         as root; here: `sudo -E cargo test --test static_binary -- --include-ignored`)"
     );
-    true
 }
 
 /// Finds a host tool in the usual places; its absence is a failure for root.
@@ -410,10 +410,9 @@ fn srv_node() -> String {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn empty_root_render_writes_only_the_output_dir() {
-    if skip_unless_root("empty_root_render_writes_only_the_output_dir") {
-        return;
-    }
+    require_root();
     let root = EmptyRoot::new("render");
 
     let ok = root.run(IP_ENV, &["render", "--output", "/out/env.sh"]);
@@ -488,10 +487,9 @@ fn empty_root_render_writes_only_the_output_dir() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn empty_root_env_prints_the_name() {
-    if skip_unless_root("empty_root_env_prints_the_name") {
-        return;
-    }
+    require_root();
     let root = EmptyRoot::new("env");
 
     let o = root.run(IP_ENV, &["env"]);
@@ -512,10 +510,9 @@ fn empty_root_env_prints_the_name() {
 }
 
 #[test]
+#[ignore = "needs root"]
 fn empty_root_exec_without_a_shell() {
-    if skip_unless_root("empty_root_exec_without_a_shell") {
-        return;
-    }
+    require_root();
     let root = EmptyRoot::new("exec");
 
     // No /bin/sh in the root: exec must not need one. The command run is

@@ -2,6 +2,10 @@
 //! The commands that name this pod share [`Pod::prepare`]: gather the facts, explain them,
 //! build the node, warn.
 
+#[cfg(feature = "tools")]
+pub mod advise;
+#[cfg(feature = "check")]
+pub mod check;
 #[cfg(feature = "completions")]
 pub mod completions;
 pub mod env;
@@ -9,6 +13,8 @@ pub mod exec;
 #[cfg(feature = "man")]
 pub mod man;
 pub mod render;
+#[cfg(feature = "tools")]
+pub mod simulate;
 
 use std::ffi::OsStr;
 

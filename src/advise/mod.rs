@@ -1,0 +1,542 @@
+//! `relnode advise`: the seed article's decision tree ("which strategy?") as a command, and
+//! the setup that makes the chosen shape work: libcluster's config, rel/env.sh.eex, the
+//! relnode invocation and the Kubernetes objects. It gathers no pod facts.
+
+use std::io::{BufRead as _, Read as _, Write as _};
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use crate::error::Result;
+use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
+use crate::simulate::bad;
+
+// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
+/// Choose the libcluster strategy for a workload (the seed article's decision tree) and print the
+/// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
+#[derive(clap::Args, Debug, Default)]
+pub struct Args {
+    /// May the pods run under a service account allowed to list Endpoints? yes or no
+    #[arg(long, value_name = "yes|no")]
+    pub service_account: Option<String>,
+    /// The workload kind: deployment or statefulset
+    #[arg(long, value_name = "KIND")]
+    pub workload: Option<String>,
+    /// The release name: the node basename, the pods' `app` label and the objects' name
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// The Kubernetes namespace
+    #[arg(long, value_name = "NS", default_value = "default")]
+    pub namespace: String,
+    /// The headless Service [default: <app>-headless]
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The pods' IP family: ipv4, ipv6 or dual
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
+    pub ip_family: String,
+    /// The cluster's DNS domain
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub cluster_domain: String,
+    /// Write advice.txt, libcluster.exs, env.sh.eex and kubernetes.yaml into this directory
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// text: the advice and every file, one after the other; json: one object
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    V4,
+    V6,
+    Dual,
+}
+
+/// The validated answers the tree runs on.
+#[derive(Clone, Debug)]
+pub struct Answers {
+    pub service_account: bool,
+    pub statefulset: bool,
+    pub app: String,
+    pub namespace: String,
+    pub service: String,
+    pub family: Family,
+    pub cluster_domain: String,
+}
+
+/// The tree's outcome: libcluster's strategy and relnode's mode, and one sentence per branch.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub strategy: Strategy,
+    /// relnode's `--mode`; for DNSSRV `dns` is issue 12's dashed-IP SRV target.
+    pub mode: Mode,
+    pub why: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+/// The seed article's decision tree, with the branches relnode's facts add (IPv6, a cluster
+/// domain that is not `<name>.local`).
+pub fn decide(a: &Answers) -> Decision {
+    let mut why = Vec::new();
+    let mut notes = Vec::new();
+    let local = naming::cluster_name_for_domain(&a.cluster_domain).is_some();
+    let (strategy, mode) = if a.service_account {
+        why.push("The pods may run under a service account allowed to list Endpoints, so Cluster.Strategy.Kubernetes asks the API server for the peers.".to_owned());
+        if !a.statefulset {
+            why.push("A Deployment's pods have no stable hostname, so mode :ip: peers dial <app>@<pod IP>, which needs no DNS at all (mode :dns needs pod A records, which CoreDNS serves only with `pods insecure`, and keeps an IPv6 address's colons).".to_owned());
+            (Strategy::Kubernetes, Mode::Ip)
+        } else if local {
+            why.push(format!("A StatefulSet's pods have stable hostnames under its Service, so mode :hostname: a node keeps its name across restarts and IP changes; libcluster ends names in <kubernetes_cluster_name>.local, so kubernetes_cluster_name is {:?}.", naming::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default()));
+            (Strategy::Kubernetes, Mode::Hostname)
+        } else {
+            why.push(format!("Mode :hostname always ends names in <kubernetes_cluster_name>.local, which the cluster domain {} is not, so those names would never resolve: mode :ip, which needs no DNS.", a.cluster_domain));
+            (Strategy::Kubernetes, Mode::Ip)
+        }
+    } else {
+        why.push("Without a service account that may list Endpoints, libcluster must find the peers in DNS, through the headless Service.".to_owned());
+        if a.statefulset {
+            why.push("A StatefulSet's pods have stable hostnames under its Service, so Cluster.Strategy.Kubernetes.DNSSRV: each SRV target is <pod>.<service>.<namespace>.svc.<domain>, and relnode names the node the same.".to_owned());
+            (Strategy::DnsSrv, Mode::Hostname)
+        } else if a.family == Family::V6 {
+            why.push("Cluster.Strategy.Kubernetes.DNS asks for A records only and never sees an IPv6 pod, so Cluster.Strategy.Kubernetes.DNSSRV with relnode's mode dns: CoreDNS names the SRV target of a pod without hostname after its dashed IP, and relnode names the node the same.".to_owned());
+            notes.push("The dashed-IP SRV target is CoreDNS's; kube-dns (GKE Standard's default) uses a hash label instead (kubernetes#51326), which no pod can know.".to_owned());
+            (Strategy::DnsSrv, Mode::Dns)
+        } else {
+            why.push("A Deployment's pods have no stable hostname, so Cluster.Strategy.Kubernetes.DNS: it dials <app>@<pod IP> for each A record of the headless Service.".to_owned());
+            if a.family == Family::Dual {
+                why.push("It asks for A records only, so on dual stack relnode names the node after the pod's IPv4 address (RELNODE_IP_FAMILY=ipv4).".to_owned());
+            }
+            notes.push(format!("Cluster.Strategy.Kubernetes.DNSSRV also works for a Deployment, dialling the dashed-IP SRV targets ({}@10-42-1-49.{}.{}.svc.{}): `relnode --strategy dnssrv --mode dns`, the only DNS-only shape with FQDN names.", a.app, a.service, a.namespace, a.cluster_domain));
+            (Strategy::Dns, Mode::Ip)
+        }
+    };
+    if strategy == Strategy::DnsSrv && a.cluster_domain != "cluster.local" {
+        why.push(format!("libcluster's DNSSRV asks for <service>.<namespace>.svc.$CLUSTER_DOMAIN (default cluster.local.), so the container sets CLUSTER_DOMAIN={}.", libcluster_domain(a)));
+    }
+    if a.family != Family::V4 && strategy == Strategy::Kubernetes {
+        notes.push("libcluster's :httpc resolves the API server over IPv4 only: call :httpc.set_options(ipfamily: :inet6fb4) in Application.start/2, before libcluster's supervisor starts.".to_owned());
+    }
+    if a.family == Family::Dual && strategy == Strategy::Kubernetes {
+        notes.push("Endpoints carry only the Service's first IP family: kubernetes.yaml lists IPv4 first and relnode picks the IPv4 address (RELNODE_IP_FAMILY=ipv4).".to_owned());
+    }
+    if a.family == Family::V6 {
+        notes.push("relnode adds -proto_dist inet6_tcp to ELIXIR_ERL_OPTIONS for an IPv6 pod, so distribution listens on IPv6.".to_owned());
+    }
+    Decision {
+        strategy,
+        mode,
+        why,
+        notes,
+    }
+}
+
+/// `CLUSTER_DOMAIN` for libcluster's DNSSRV, with the root dot its default has.
+fn libcluster_domain(a: &Answers) -> String {
+    format!("{}.", a.cluster_domain)
+}
+
+impl Decision {
+    fn shape(&self) -> String {
+        Shape::new(self.strategy, self.mode)
+            .map(|shape| shape.to_string())
+            .unwrap_or_else(|| self.strategy.module().to_owned())
+    }
+
+    /// One node name of the shape, for the reader, from `naming`.
+    fn example_node(&self, a: &Answers) -> String {
+        let ip: IpAddr = if a.family == Family::V6 {
+            IpAddr::from([0xfd00, 0x42, 0, 0, 0, 0, 0, 0x31])
+        } else {
+            IpAddr::from([10, 42, 1, 49])
+        };
+        let hostname = format!("{}-0", a.app);
+        let parts = Parts {
+            basename: &a.app,
+            ip: Some(ip),
+            hostname: Some(&hostname),
+            service: Some(&a.service),
+            namespace: Some(&a.namespace),
+            cluster_domain: Some(&a.cluster_domain),
+            cluster_name: naming::cluster_name_for_domain(&a.cluster_domain),
+        };
+        Shape::new(self.strategy, self.mode)
+            .ok_or(NameError::Missing(Part::Basename))
+            .and_then(|shape| naming::node_name(shape, &parts))
+            .unwrap_or_else(|err| format!("(cannot be named: {})", crate::simulate::describe(&err)))
+    }
+}
+
+const TEMPLATES: [(&str, &str); 4] = [
+    (
+        "advice.txt",
+        include_str!("../../templates/advise/advice.txt.tera"),
+    ),
+    (
+        "libcluster.exs",
+        include_str!("../../templates/advise/libcluster.exs.tera"),
+    ),
+    (
+        "env.sh.eex",
+        include_str!("../../templates/advise/env.sh.eex.tera"),
+    ),
+    (
+        "kubernetes.yaml",
+        include_str!("../../templates/advise/kubernetes.yaml.tera"),
+    ),
+];
+
+/// The command line that gives these answers, as advice.txt's first line shows it.
+fn command_line(a: &Answers) -> String {
+    let family = match a.family {
+        Family::V4 => "ipv4",
+        Family::V6 => "ipv6",
+        Family::Dual => "dual",
+    };
+    format!(
+        "--service-account {} --workload {} --app {} --namespace {} --service {} --ip-family {family} --cluster-domain {}",
+        if a.service_account { "yes" } else { "no" },
+        if a.statefulset {
+            "statefulset"
+        } else {
+            "deployment"
+        },
+        a.app,
+        a.namespace,
+        a.service,
+        a.cluster_domain
+    )
+}
+
+/// Every file's text, rendered from `templates/advise/`.
+pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut ctx = tera::Context::new();
+    ctx.insert("args", &command_line(a));
+    ctx.insert("app", &a.app);
+    ctx.insert("namespace", &a.namespace);
+    ctx.insert("service", &a.service);
+    ctx.insert("cluster_domain", &a.cluster_domain);
+    ctx.insert(
+        "cluster_name",
+        naming::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default(),
+    );
+    ctx.insert("statefulset", &a.statefulset);
+    ctx.insert("service_account", &a.service_account);
+    ctx.insert("dual", &(a.family == Family::Dual));
+    ctx.insert("ipv6", &(a.family == Family::V6));
+    ctx.insert("strategy", &d.strategy.to_string());
+    ctx.insert("mode", &d.mode.to_string());
+    ctx.insert("module", d.strategy.module());
+    ctx.insert("shape", &d.shape());
+    ctx.insert("example_node", &d.example_node(a));
+    ctx.insert("why", &d.why);
+    ctx.insert("notes", &d.notes);
+    // The names with the Service in them: a StatefulSet pod's hosts file has it too, but a
+    // Deployment pod's (DNSSRV mode dns) has not, so relnode is told.
+    ctx.insert(
+        "service_name_env",
+        &(d.mode == Mode::Hostname || d.strategy == Strategy::DnsSrv),
+    );
+    let domain = if d.strategy == Strategy::DnsSrv && a.cluster_domain != "cluster.local" {
+        libcluster_domain(a)
+    } else {
+        String::new()
+    };
+    ctx.insert("libcluster_domain", &domain);
+    let mut tera = tera::Tera::new();
+    tera.autoescape_on(Vec::<&str>::new());
+    let mut files = Vec::new();
+    for (name, source) in TEMPLATES {
+        tera.add_raw_template(name, source)
+            .and_then(|()| tera.render(name, &ctx))
+            .map(|mut text| {
+                // Tera drops a template's final newline.
+                if !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                files.push((name, text));
+            })
+            .map_err(|err| {
+                anyhow::anyhow!("the built-in template {name} does not render: {err}")
+            })?;
+    }
+    Ok(files)
+}
+
+/// A missing answer: asked for on a terminal, an error in a script.
+fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) -> Result<String> {
+    if let Some(v) = value {
+        return Ok(v);
+    }
+    if !interactive {
+        return Err(bad(
+            flag,
+            None,
+            "is missing",
+            &format!("give {flag} ({question}); relnode advise asks only on a terminal"),
+        ));
+    }
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{question}? ").ok();
+    stderr.flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_line(&mut line)
+        .context("cannot read the answer from the terminal")?;
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
+    }
+    Ok(line.to_owned())
+}
+
+fn label(flag: &str, value: &str, what: &str) -> Result<()> {
+    match naming::label_problem(value) {
+        Some(problem) => Err(bad(
+            flag,
+            Some(value),
+            problem,
+            &format!("give {what} as a DNS-1123 label (lowercase letters, digits, '-')"),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Answers {
+    pub fn from_args(args: &Args, interactive: bool) -> Result<Answers> {
+        let sa = answer(
+            args.service_account.clone(),
+            "--service-account",
+            "May the pods use a service account allowed to list Endpoints (yes/no)",
+            interactive,
+        )?;
+        let service_account = match sa.to_ascii_lowercase().as_str() {
+            "yes" | "y" => true,
+            "no" | "n" => false,
+            _ => {
+                return Err(bad(
+                    "--service-account",
+                    Some(&sa),
+                    "is not yes or no",
+                    "answer yes or no",
+                ));
+            }
+        };
+        let workload = answer(
+            args.workload.clone(),
+            "--workload",
+            "Is the workload a deployment or a statefulset",
+            interactive,
+        )?;
+        let statefulset = match workload.to_ascii_lowercase().as_str() {
+            "statefulset" | "sts" => true,
+            "deployment" | "deploy" => false,
+            _ => {
+                return Err(bad(
+                    "--workload",
+                    Some(&workload),
+                    "is not a workload kind advise knows",
+                    "use deployment or statefulset",
+                ));
+            }
+        };
+        let app = answer(
+            args.app.clone(),
+            "--app",
+            "The release name (the part before '@')",
+            interactive,
+        )?;
+        label("--app", &app, "the release name")?;
+        label("--namespace", &args.namespace, "the namespace")?;
+        let service = args
+            .service
+            .clone()
+            .unwrap_or_else(|| format!("{app}-headless"));
+        label("--service", &service, "the Service name")?;
+        let family = match args.ip_family.as_str() {
+            "ipv4" => Family::V4,
+            "ipv6" => Family::V6,
+            "dual" => Family::Dual,
+            other => {
+                return Err(bad(
+                    "--ip-family",
+                    Some(other),
+                    "is not an IP family",
+                    "use ipv4, ipv6 or dual",
+                ));
+            }
+        };
+        let domain = naming::strip_root_dot(&args.cluster_domain);
+        naming::domain(domain, Part::ClusterDomain).map_err(|err| {
+            bad(
+                "--cluster-domain",
+                Some(&args.cluster_domain),
+                crate::simulate::describe(&err),
+                "give the cluster's DNS domain, e.g. cluster.local",
+            )
+        })?;
+        Ok(Answers {
+            service_account,
+            statefulset,
+            app,
+            namespace: args.namespace.clone(),
+            service,
+            family,
+            cluster_domain: domain.to_owned(),
+        })
+    }
+}
+
+/// advise's answer as one JSON object: the decision and every file.
+pub fn to_json(a: &Answers, d: &Decision, files: &[(&str, String)]) -> String {
+    let doc = json!({
+        "strategy": d.strategy.to_string(),
+        "mode": d.mode.to_string(),
+        "module": d.strategy.module(),
+        "shape": d.shape(),
+        "example_node": d.example_node(a),
+        "why": d.why,
+        "notes": d.notes,
+        "files": files
+            .iter()
+            .map(|(n, t)| (n.to_string(), json!(t)))
+            .collect::<serde_json::Map<_, _>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The advice, then every file under a `==> name <==` header.
+pub fn to_text(files: &[(&str, String)]) -> String {
+    let mut text = String::new();
+    for (i, (name, body)) in files.iter().enumerate() {
+        if i > 0 {
+            text += &format!("\n==> {name} <==\n");
+        }
+        text += body;
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(sa: bool, sts: bool, family: Family, domain: &str) -> Answers {
+        Answers {
+            service_account: sa,
+            statefulset: sts,
+            app: "shop".into(),
+            namespace: "default".into(),
+            service: "shop-headless".into(),
+            family,
+            cluster_domain: domain.into(),
+        }
+    }
+
+    /// Every leaf of the tree, with one sentence per branch taken.
+    #[test]
+    fn every_branch_of_the_tree() {
+        use Family::{Dual, V4, V6};
+        let cases = [
+            (
+                true,
+                false,
+                V4,
+                "cluster.local",
+                Strategy::Kubernetes,
+                Mode::Ip,
+                2,
+            ),
+            (
+                true,
+                true,
+                V4,
+                "cluster.local",
+                Strategy::Kubernetes,
+                Mode::Hostname,
+                2,
+            ),
+            (
+                true,
+                true,
+                V4,
+                "k8s.example.org",
+                Strategy::Kubernetes,
+                Mode::Ip,
+                2,
+            ),
+            (
+                false,
+                false,
+                V4,
+                "cluster.local",
+                Strategy::Dns,
+                Mode::Ip,
+                2,
+            ),
+            (
+                false,
+                false,
+                Dual,
+                "cluster.local",
+                Strategy::Dns,
+                Mode::Ip,
+                3,
+            ),
+            (
+                false,
+                false,
+                V6,
+                "cluster.local",
+                Strategy::DnsSrv,
+                Mode::Dns,
+                2,
+            ),
+            (
+                false,
+                true,
+                V4,
+                "cluster.local",
+                Strategy::DnsSrv,
+                Mode::Hostname,
+                2,
+            ),
+            (
+                false,
+                true,
+                V6,
+                "k8s.example.org",
+                Strategy::DnsSrv,
+                Mode::Hostname,
+                3,
+            ),
+        ];
+        for (sa, sts, family, domain, strategy, mode, sentences) in cases {
+            let a = answers(sa, sts, family, domain);
+            let d = decide(&a);
+            assert_eq!((d.strategy, d.mode), (strategy, mode), "{a:?}");
+            assert_eq!(d.why.len(), sentences, "{a:?}: {:?}", d.why);
+            let files = render(&a, &d).expect("renders");
+            assert_eq!(files.len(), TEMPLATES.len());
+        }
+    }
+
+    #[test]
+    fn example_names_come_from_naming() {
+        let a = answers(false, true, Family::V4, "cluster.local");
+        assert_eq!(
+            decide(&a).example_node(&a),
+            "shop@shop-0.shop-headless.default.svc.cluster.local"
+        );
+        let a = answers(false, false, Family::V6, "cluster.local");
+        assert_eq!(
+            decide(&a).example_node(&a),
+            "shop@fd00-42--31.shop-headless.default.svc.cluster.local"
+        );
+    }
+}

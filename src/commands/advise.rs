@@ -1,0 +1,72 @@
+//! `relnode advise`: the decision tree, and the setup for the shape it picks, printed or written
+//! into a directory. Gathers no pod facts.
+
+use std::io::{IsTerminal as _, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::advise::{self, Answers, Args};
+use crate::atomic;
+use crate::error::{Result, shown};
+use crate::simulate::bad;
+
+pub fn run(args: Args) -> Result<ExitCode> {
+    let json_out = match args.format.as_str() {
+        "text" => false,
+        "json" => true,
+        other => {
+            return Err(bad(
+                "--format",
+                Some(other),
+                "is not a format",
+                "use text or json",
+            ));
+        }
+    };
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let answers = Answers::from_args(&args, interactive)?;
+    let decision = advise::decide(&answers);
+    let files = advise::render(&answers, &decision)?;
+    if let Some(dir) = &args.output {
+        write_all(dir, &files)?;
+        for (name, _) in &files {
+            eprintln!("relnode: wrote {}", shown(dir.join(name)));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let text = if json_out {
+        advise::to_json(&answers, &decision, &files)
+    } else {
+        advise::to_text(&files)
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every file into `dir`, each atomically. All targets are checked first (regular files or
+/// absent; never a link, device or FIFO), so bad output writes nothing.
+fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
+    if let Ok(meta) = std::fs::metadata(dir) {
+        if !meta.is_dir() {
+            return Err(bad(
+                "--output",
+                Some(&dir.to_string_lossy()),
+                "is not a directory",
+                "give a directory (it is created if missing)",
+            ));
+        }
+    }
+    for (name, _) in files {
+        atomic::check_target(&dir.join(name), "--output", None)?;
+    }
+    for (name, text) in files {
+        atomic::write(&dir.join(name), text.as_bytes(), 0o644, "--output")?;
+    }
+    Ok(())
+}

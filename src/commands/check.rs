@@ -1,0 +1,52 @@
+//! `relnode check`: the pod's facts as for `env`, then libcluster's own lookups from inside
+//! the pod (see `crate::check`). Exit 0 when nothing failed, 1 when a check failed, 2 for bad
+//! input.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::Pod;
+use crate::check::{self, gather};
+use crate::cli::{CheckArgs, CheckFormat};
+use crate::error::{EXIT_FAILURE, Result};
+use crate::inputs::{Lookup, ProcessEnv};
+
+pub fn run(args: CheckArgs) -> Result<ExitCode> {
+    let env = ProcessEnv;
+    let pod = Pod::prepare(&args.pod, &env, None)?;
+    let options = gather::CheckOptions {
+        format: match args.format {
+            CheckFormat::Text => gather::Format::Text,
+            CheckFormat::Json => gather::Format::Json,
+        },
+        timeout: args.timeout,
+        wait: args.wait,
+        selector: args.selector,
+        lookup: args.lookup,
+        peers: args.peers,
+    };
+    let lookup = Lookup {
+        args: &args.pod,
+        env: &env,
+    };
+    let prepared = gather::prepare(&pod.facts, &pod.node.name, &lookup, &options)?;
+    let report = check::run_with_wait(&prepared.input, prepared.wait, &mut |line| {
+        eprintln!("relnode: check: {line}")
+    });
+    let text = match prepared.format {
+        gather::Format::Text => check::text::render(&report),
+        gather::Format::Json => check::json::render(&report),
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")?;
+    Ok(if report.failed() {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

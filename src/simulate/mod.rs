@@ -1,0 +1,616 @@
+//! `relnode simulate`: the node names libcluster 3.5.0 would dial, from what
+//! `kubectl get endpoints|endpointslices|pods -o json` prints, with every entry that will
+//! not work flagged. It gathers no pod facts; the names come from `naming`, which holds
+//! libcluster's rules (`libcluster_kubernetes_host`) and relnode's own (`node_name`): an
+//! entry is flagged when the two disagree or relnode refuses the parts.
+
+pub mod input;
+
+use std::net::IpAddr;
+
+use serde_json::{Value, json};
+
+use crate::error::{Error, InputError, Result, shown};
+use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
+use input::{Entry, Kind, Listed, TargetRef};
+
+// `relnode simulate`'s flags. No pod inputs: everything comes from the document.
+/// Show the node names libcluster 3.5.0 would dial, from `kubectl get endpoints|endpointslices|pods
+/// -o json`, and flag every entry that will not work
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// kubectl's -o json output for endpoints, endpointslices or pods; `-` reads stdin
+    #[arg(long, value_name = "FILE|-")]
+    pub from: String,
+    /// libcluster strategy: kubernetes, dns or dnssrv
+    #[arg(long, value_name = "STRATEGY", default_value = "kubernetes")]
+    pub strategy: String,
+    /// libcluster mode: ip, dns or hostname [default: ip; dnssrv: hostname]
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// The part before '@' (kubernetes_node_basename / application_name)
+    #[arg(long, value_name = "NAME")]
+    pub basename: String,
+    /// libcluster's kubernetes_cluster_name (names end in <NAME>.local)
+    #[arg(long, value_name = "NAME", default_value = "cluster")]
+    pub cluster_name: String,
+    /// The cluster's DNS domain, for dnssrv (SRV targets end in it)
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub cluster_domain: String,
+    /// kubernetes_service_name for mode hostname [default: each Endpoints' own Service]
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// A dual-stack Service's primary family (its Endpoints carry only that one): ipv4 or ipv6
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
+    pub ip_family: String,
+    /// Say whether this node name is among the dialled ones (exit 1 when it is not)
+    #[arg(long = "self", value_name = "NAME")]
+    pub self_name: Option<String>,
+    /// text: one line per entry; json: one object
+    #[arg(long, value_name = "FORMAT", default_value = "text")]
+    pub format: String,
+}
+
+/// What libcluster does with one entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Dials,
+    Skips,
+    /// The entry makes the strategy crash (nothing is dialled while it is listed).
+    Crashes,
+}
+
+impl Verdict {
+    fn word(self) -> &'static str {
+        match self {
+            Verdict::Dials => "dials",
+            Verdict::Skips => "skips",
+            Verdict::Crashes => "crashes",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Row {
+    pub verdict: Verdict,
+    /// The node name dialled (`Dials` only).
+    pub name: Option<String>,
+    pub ip: Option<String>,
+    pub from: String,
+    /// Why it is skipped or crashes.
+    pub reason: Option<String>,
+    /// Why the dialled name cannot work.
+    pub problems: Vec<String>,
+    /// Surprising but not broken by itself.
+    pub warnings: Vec<String>,
+}
+
+/// The settings a simulation runs with, validated.
+#[derive(Debug)]
+pub struct Config {
+    pub strategy: Strategy,
+    pub mode: Mode,
+    pub basename: String,
+    pub cluster_name: String,
+    pub cluster_domain: String,
+    pub service: Option<String>,
+}
+
+/// Bad input: exit 2, naming the flag.
+pub(crate) fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> Error {
+    InputError {
+        subject: flag.to_owned(),
+        found: found.map(shown),
+        problem: problem.into(),
+        fix: fix.to_owned(),
+    }
+    .into()
+}
+
+impl Config {
+    pub fn from_args(args: &Args) -> Result<Config> {
+        let strategy: Strategy = args.strategy.parse().map_err(|()| {
+            bad(
+                "--strategy",
+                Some(&args.strategy),
+                "is not a libcluster strategy relnode knows",
+                &format!("use one of {}", naming::STRATEGY_VALUES),
+            )
+        })?;
+        let mode = match &args.mode {
+            None => strategy.default_mode(),
+            Some(text) => text.parse().map_err(|()| {
+                bad(
+                    "--mode",
+                    Some(text),
+                    "is not a mode",
+                    &format!("use one of {}", naming::MODE_VALUES),
+                )
+            })?,
+        };
+        let exists = Shape::new(strategy, mode).is_some();
+        if !exists {
+            return Err(bad(
+                "--mode",
+                Some(&mode.to_string()),
+                format!("does not exist for strategy {strategy}"),
+                &format!("libcluster has {}", naming::SHAPES),
+            ));
+        }
+        naming::check_basename(&args.basename).map_err(|err| {
+            bad(
+                "--basename",
+                Some(&args.basename),
+                describe(&err),
+                "give the part before '@' that libcluster is configured with",
+            )
+        })?;
+        if naming::cluster_name_for_domain(&args.cluster_name).is_some() {
+            return Err(bad(
+                "--cluster-name",
+                Some(&args.cluster_name),
+                "ends in .local, and libcluster appends .local itself",
+                "did you mean --cluster-domain? --cluster-name is the part before .local (cluster)",
+            ));
+        }
+        naming::domain(&args.cluster_name, Part::ClusterName).map_err(|err| {
+            bad(
+                "--cluster-name",
+                Some(&args.cluster_name),
+                describe(&err),
+                "give libcluster's kubernetes_cluster_name (default cluster)",
+            )
+        })?;
+        let domain = naming::strip_root_dot(&args.cluster_domain);
+        naming::domain(domain, Part::ClusterDomain).map_err(|err| {
+            bad(
+                "--cluster-domain",
+                Some(&args.cluster_domain),
+                describe(&err),
+                "give the cluster's DNS domain (default cluster.local)",
+            )
+        })?;
+        Ok(Config {
+            strategy,
+            mode,
+            basename: args.basename.clone(),
+            cluster_name: args.cluster_name.clone(),
+            cluster_domain: domain.to_owned(),
+            service: args.service.clone(),
+        })
+    }
+
+    fn describe_shape(&self, kind: Kind) -> String {
+        let kind = match kind {
+            Kind::Endpoints => "Endpoints",
+            Kind::EndpointSlice => "EndpointSlices",
+            Kind::Pod => "Pods",
+        };
+        match self.strategy {
+            Strategy::Kubernetes => format!(
+                "Cluster.Strategy.Kubernetes mode: :{}, kubernetes_ip_lookup_mode: :{} ({kind} read{})",
+                self.mode,
+                if kind == "Pods" { "pods" } else { "endpoints" },
+                if kind == "EndpointSlices" {
+                    " as the Endpoints they mirror"
+                } else {
+                    ""
+                }
+            ),
+            Strategy::Dns => format!(
+                "Cluster.Strategy.Kubernetes.DNS (the A records CoreDNS serves from these {kind})"
+            ),
+            Strategy::DnsSrv => format!(
+                "Cluster.Strategy.Kubernetes.DNSSRV (the SRV targets CoreDNS serves from these {kind}, domain {})",
+                self.cluster_domain
+            ),
+        }
+    }
+}
+
+/// A `NameError` in words, without the flag names (simulate's parts come from the document).
+pub(crate) fn describe(err: &NameError) -> String {
+    let part = |p: &Part| match p {
+        Part::Basename => "basename",
+        Part::Ip => "IP",
+        Part::Hostname => "hostname",
+        Part::Service => "Service name",
+        Part::Namespace => "namespace",
+        Part::ClusterDomain => "cluster domain",
+        Part::ClusterName => "cluster name",
+    };
+    match err {
+        NameError::Missing(p) => format!("has no {}", part(p)),
+        NameError::Invalid { part: p, problem } => format!("its {} {problem}", part(p)),
+        NameError::Name { problem, .. } => format!("the name {problem}"),
+    }
+}
+
+/// The rows, in input order, for one parsed answer.
+pub fn simulate(config: &Config, kind: Kind, entries: Vec<Entry>) -> Result<Vec<Row>> {
+    if kind == Kind::Pod && config.strategy != Strategy::Kubernetes {
+        return Err(bad(
+            "--from",
+            None,
+            format!(
+                "holds Pods, but {} reads DNS, which the cluster serves from the Service's endpoints",
+                config.strategy.module()
+            ),
+            "give kubectl get endpoints (or endpointslices) -l ... -o json, or --strategy kubernetes",
+        ));
+    }
+    Ok(entries.into_iter().map(|e| row(config, kind, e)).collect())
+}
+
+fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
+    let Entry {
+        from,
+        ip,
+        target,
+        object_namespace,
+        service,
+        hostname,
+        listed,
+        warnings,
+    } = entry;
+    let mut row = Row {
+        verdict: Verdict::Skips,
+        name: None,
+        ip: ip.clone(),
+        from,
+        reason: None,
+        problems: Vec::new(),
+        warnings,
+    };
+    if let Listed::No(reason) = listed {
+        row.reason = Some(reason);
+        return row;
+    }
+    let Some(ip) = ip else {
+        row.verdict = Verdict::Crashes;
+        row.reason = Some(
+            "an address without \"ip\": libcluster's pattern match fails and the strategy crashes"
+                .into(),
+        );
+        return row;
+    };
+    let parsed_ip: Option<IpAddr> = ip.parse().ok();
+    match config.strategy {
+        Strategy::Kubernetes => {
+            let namespace = match target {
+                TargetRef::Namespace(ns) => ns,
+                TargetRef::Missing | TargetRef::NoNamespace if kind == Kind::Pod => {
+                    row.reason =
+                        Some("no metadata.namespace: libcluster's pattern skips the pod".into());
+                    return row;
+                }
+                TargetRef::Missing => {
+                    row.verdict = Verdict::Crashes;
+                    row.reason = Some("no targetRef: libcluster 3.5.0 matches targetRef.namespace on every address and crashes (FunctionClauseError; libcluster PR #216), dialling nothing while this address is listed".into());
+                    return row;
+                }
+                TargetRef::NoNamespace => {
+                    row.verdict = Verdict::Crashes;
+                    row.reason = Some("a targetRef without namespace: libcluster 3.5.0's pattern match fails and the strategy crashes (libcluster PR #216)".into());
+                    return row;
+                }
+            };
+            let service = config.service.clone().or(service);
+            let host = naming::libcluster_kubernetes_host(
+                config.mode,
+                &ip,
+                hostname.as_deref(),
+                service.as_deref(),
+                &namespace,
+                &config.cluster_name,
+            );
+            let name = format!("{}@{host}", config.basename);
+            row.verdict = Verdict::Dials;
+            let known = kubernetes_problem(config, kind, &name, parsed_ip, &hostname, &service);
+            match known {
+                Some(problem) => row.problems.push(problem),
+                None => {
+                    let parts = Parts {
+                        basename: &config.basename,
+                        ip: parsed_ip,
+                        hostname: hostname.as_deref(),
+                        service: service.as_deref(),
+                        namespace: Some(&namespace),
+                        cluster_domain: None,
+                        cluster_name: Some(&config.cluster_name),
+                    };
+                    let shape = Shape::new(Strategy::Kubernetes, config.mode)
+                        .expect("the API strategy has every mode");
+                    if let Some(problem) = disagreement(shape, &parts, &name) {
+                        row.problems.push(problem);
+                    }
+                }
+            }
+            row.name = Some(name);
+        }
+        Strategy::Dns => {
+            match parsed_ip {
+                Some(IpAddr::V4(v4)) => {
+                    row.verdict = Verdict::Dials;
+                    // kubernetes_dns.ex prints the resolver's tuple with :inet_parse.ntoa.
+                    row.name = Some(format!("{}@{v4}", config.basename));
+                }
+                Some(IpAddr::V6(_)) => {
+                    row.reason = Some("IPv6: Kubernetes.DNS asks for A records only, so it never sees this address (use DNSSRV, or the Kubernetes strategy in mode :ip)".into());
+                }
+                None => row.reason = Some(format!("{ip:?} is not an IP address")),
+            }
+        }
+        Strategy::DnsSrv => {
+            let (Some(namespace), Some(service)) = (object_namespace, service) else {
+                row.reason = Some(
+                    "the object names no Service and namespace, so no SRV record can be derived"
+                        .into(),
+                );
+                return row;
+            };
+            let zone = &config.cluster_domain;
+            row.verdict = Verdict::Dials;
+            match hostname {
+                Some(h) => {
+                    let name = format!("{}@{h}.{service}.{namespace}.svc.{zone}", config.basename);
+                    let parts = Parts {
+                        basename: &config.basename,
+                        hostname: Some(&h),
+                        service: Some(&service),
+                        namespace: Some(&namespace),
+                        cluster_domain: Some(zone),
+                        ..Parts::default()
+                    };
+                    let shape = Shape::new(Strategy::DnsSrv, Mode::Hostname)
+                        .expect("DNSSRV has mode hostname");
+                    if let Some(problem) = disagreement(shape, &parts, &name) {
+                        row.problems.push(problem);
+                    }
+                    row.name = Some(name);
+                }
+                None => {
+                    // CoreDNS names the SRV target of a hostname-less endpoint after its IP.
+                    let label = match parsed_ip {
+                        Some(ip) => naming::dashed_ip(ip),
+                        None => ip.replace([':', '.'], "-"),
+                    };
+                    let name = format!(
+                        "{}@{label}.{service}.{namespace}.svc.{zone}",
+                        config.basename
+                    );
+                    let parts = Parts {
+                        basename: &config.basename,
+                        ip: parsed_ip,
+                        service: Some(&service),
+                        namespace: Some(&namespace),
+                        cluster_domain: Some(zone),
+                        ..Parts::default()
+                    };
+                    let shape =
+                        Shape::new(Strategy::DnsSrv, Mode::Dns).expect("DNSSRV has mode dns");
+                    if let Some(problem) = disagreement(shape, &parts, &name) {
+                        row.problems.push(problem);
+                    }
+                    row.name = Some(name);
+                    row.warnings.push("no hostname (not a StatefulSet pod): CoreDNS's SRV target is the dashed IP (kube-dns uses a hash label instead, kubernetes#51326); name the pods with `relnode --strategy dnssrv --mode dns`".into());
+                }
+            }
+        }
+    }
+    row
+}
+
+/// The broken shapes of the API strategy that deserve their own words.
+fn kubernetes_problem(
+    config: &Config,
+    kind: Kind,
+    name: &str,
+    ip: Option<IpAddr>,
+    hostname: &Option<String>,
+    service: &Option<String>,
+) -> Option<String> {
+    match config.mode {
+        Mode::Hostname if hostname.is_none() => Some(if kind == Kind::Pod {
+            format!(
+                "no spec.hostname (libcluster reads spec.hostname, not metadata.name; only StatefulSet pods have one), so it dials {name}, a name no pod has; use a StatefulSet, or mode :ip"
+            )
+        } else {
+            format!(
+                "no hostname on this address (only pods whose spec.subdomain is this Service, i.e. StatefulSet pods, get one), so libcluster dials {name}, a name no pod has; use a StatefulSet, or mode :ip"
+            )
+        }),
+        Mode::Hostname if service.is_none() => Some(format!(
+            "no kubernetes_service_name, so libcluster dials {name} with an empty label; pass --service (and set kubernetes_service_name)"
+        )),
+        Mode::Dns if matches!(ip, Some(IpAddr::V6(_))) => Some(format!(
+            "IPv6 in mode :dns keeps its colons (libcluster replaces only dots), so it dials {name}, which no DNS server has; use mode :ip"
+        )),
+        _ => None,
+    }
+}
+
+/// Where relnode's validated name for the same parts differs from what libcluster dials.
+fn disagreement(shape: Shape, parts: &Parts, dialled: &str) -> Option<String> {
+    match naming::node_name(shape, parts) {
+        Err(err) => Some(format!("cannot work: {}", describe(&err))),
+        Ok(own) if own != dialled => Some(format!(
+            "a pod named by relnode is {own}; libcluster dials {dialled}, and Erlang needs the two to match byte for byte"
+        )),
+        Ok(_) => None,
+    }
+}
+
+pub fn to_text(
+    config: &Config,
+    kind: Kind,
+    rows: &[Row],
+    own: Option<(&str, Option<&str>)>,
+) -> String {
+    let mut out = format!("# {}\n", config.describe_shape(kind));
+    let shown = |r: &Row| {
+        r.name
+            .clone()
+            .or_else(|| r.ip.clone())
+            .unwrap_or_else(|| "-".into())
+    };
+    let width = rows.iter().map(|r| shown(r).len()).max().unwrap_or(0);
+    for r in rows {
+        out += &format!("{:<7} {:<width$}  {}\n", r.verdict.word(), shown(r), r.from);
+        if let Some(reason) = &r.reason {
+            out += &format!("        why: {reason}\n");
+        }
+        for p in &r.problems {
+            out += &format!("        problem: {p}\n");
+        }
+        for w in &r.warnings {
+            out += &format!("        warning: {w}\n");
+        }
+    }
+    let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
+    let broken = rows.iter().filter(|r| !r.problems.is_empty()).count();
+    out += &format!(
+        "# {} dialled ({broken} with a problem), {} skipped\n",
+        count(Verdict::Dials),
+        count(Verdict::Skips)
+    );
+    let crashes = count(Verdict::Crashes);
+    if crashes > 0 {
+        out += &format!(
+            "# libcluster 3.5.0 crashes on {crashes} address(es) above: it dials no node at all while they are listed\n"
+        );
+    }
+    match own {
+        Some((me, Some(from))) => out += &format!("# self {me}: dialled ({from})\n"),
+        Some((me, None)) if crashes > 0 => {
+            out += &format!("# self {me}: NOT dialled: libcluster crashes before it dials anyone\n")
+        }
+        Some((me, None)) => {
+            out +=
+                &format!("# self {me}: NOT among the dialled names: no peer will connect to it\n")
+        }
+        None => {}
+    }
+    out
+}
+
+pub fn to_json(
+    config: &Config,
+    kind: Kind,
+    rows: &[Row],
+    own: Option<(&str, Option<&str>)>,
+) -> String {
+    let entries: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "verdict": r.verdict.word(),
+                "name": r.name,
+                "ip": r.ip,
+                "from": r.from,
+                "reason": r.reason,
+                "problems": r.problems,
+                "warnings": r.warnings,
+            })
+        })
+        .collect();
+    let mut doc = json!({
+        "strategy": config.strategy.to_string(),
+        "mode": config.mode.to_string(),
+        "input": kind.to_string(),
+        "shape": config.describe_shape(kind),
+        "crashes": rows.iter().any(|r| r.verdict == Verdict::Crashes),
+        "entries": entries,
+    });
+    if let Some((me, from)) = own {
+        doc["self"] = json!({ "name": me, "dialled": from.is_some(), "from": from });
+    }
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(strategy: Strategy, mode: Mode) -> Config {
+        Config {
+            strategy,
+            mode,
+            basename: "app".into(),
+            cluster_name: "cluster".into(),
+            cluster_domain: "cluster.local".into(),
+            service: None,
+        }
+    }
+
+    fn rows(config: &Config, doc: &str) -> Vec<Row> {
+        let (kind, entries) = input::parse(doc.as_bytes(), false).expect("valid document");
+        simulate(config, kind, entries).expect("simulates")
+    }
+
+    const STS_ENDPOINTS: &str = r#"{"kind":"Endpoints","metadata":{"name":"db","namespace":"shop"},"subsets":[{
+        "addresses":[
+          {"ip":"10.42.0.10","hostname":"db-0","targetRef":{"kind":"Pod","name":"db-0","namespace":"shop"}},
+          {"ip":"10.42.0.11","targetRef":{"kind":"Pod","name":"web-1","namespace":"shop"}}],
+        "notReadyAddresses":[
+          {"ip":"10.42.0.12","hostname":"db-2","targetRef":{"kind":"Pod","name":"db-2","namespace":"shop"}}]}]}"#;
+
+    #[test]
+    fn hostname_mode_names_and_flags_entries() {
+        let rows = rows(&config(Strategy::Kubernetes, Mode::Hostname), STS_ENDPOINTS);
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0].name.as_deref(),
+            Some("app@db-0.db.shop.svc.cluster.local")
+        );
+        assert!(rows[0].problems.is_empty(), "{:?}", rows[0].problems);
+        assert_eq!(
+            rows[1].name.as_deref(),
+            Some("app@.db.shop.svc.cluster.local")
+        );
+        assert!(
+            rows[1].problems[0].contains("no hostname"),
+            "{:?}",
+            rows[1].problems
+        );
+        assert_eq!(rows[2].verdict, Verdict::Skips);
+        assert!(
+            rows[2]
+                .reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("notReadyAddresses")
+        );
+    }
+
+    #[test]
+    fn dns_strategies_read_dns_not_the_api() {
+        let a = rows(&config(Strategy::Dns, Mode::Ip), STS_ENDPOINTS);
+        assert_eq!(a[1].name.as_deref(), Some("app@10.42.0.11"));
+        let srv = rows(&config(Strategy::DnsSrv, Mode::Hostname), STS_ENDPOINTS);
+        assert_eq!(
+            srv[0].name.as_deref(),
+            Some("app@db-0.db.shop.svc.cluster.local")
+        );
+        assert_eq!(
+            srv[1].name.as_deref(),
+            Some("app@10-42-0-11.db.shop.svc.cluster.local")
+        );
+        assert!(srv[1].warnings[0].contains("--mode dns"));
+    }
+
+    #[test]
+    fn a_non_canonical_ip_string_is_flagged() {
+        let doc = r#"{"kind":"Endpoints","metadata":{"name":"a","namespace":"n"},"subsets":[{"addresses":[
+            {"ip":"FD00:0:0:0:0:0:0:5","targetRef":{"kind":"Pod","name":"p","namespace":"n"}}]}]}"#;
+        let rows = rows(&config(Strategy::Kubernetes, Mode::Ip), doc);
+        assert_eq!(rows[0].name.as_deref(), Some("app@FD00:0:0:0:0:0:0:5"));
+        assert!(
+            rows[0].problems[0].contains("app@fd00::5"),
+            "{:?}",
+            rows[0].problems
+        );
+    }
+}

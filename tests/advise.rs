@@ -1,0 +1,441 @@
+//! `relnode advise` driven from outside: the committed examples are what it prints today, every
+//! YAML file validates against the Kubernetes schemas, and bad answers exit 2.
+//!
+//! Regenerate the examples after changing advise or its templates:
+//!     UPDATE_EXAMPLES=1 cargo test --test advise
+//! (the only time a test writes into the source tree).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{BIN, Pod};
+
+/// One folder of examples/ per leaf of the decision tree, and the answers that give it.
+const SHAPES: &[(&str, &[&str])] = &[
+    (
+        "kubernetes-ip",
+        &["--service-account", "yes", "--workload", "deployment"],
+    ),
+    (
+        "kubernetes-hostname",
+        &["--service-account", "yes", "--workload", "statefulset"],
+    ),
+    (
+        "kubernetes-ip-statefulset-other-domain",
+        &[
+            "--service-account",
+            "yes",
+            "--workload",
+            "statefulset",
+            "--cluster-domain",
+            "k8s.example.org",
+        ],
+    ),
+    (
+        "dns",
+        &["--service-account", "no", "--workload", "deployment"],
+    ),
+    (
+        "dns-dual-stack",
+        &[
+            "--service-account",
+            "no",
+            "--workload",
+            "deployment",
+            "--ip-family",
+            "dual",
+        ],
+    ),
+    (
+        "dnssrv",
+        &["--service-account", "no", "--workload", "statefulset"],
+    ),
+    (
+        "dnssrv-dns-ipv6",
+        &[
+            "--service-account",
+            "no",
+            "--workload",
+            "deployment",
+            "--ip-family",
+            "ipv6",
+        ],
+    ),
+];
+
+const FILES: [&str; 4] = [
+    "advice.txt",
+    "libcluster.exs",
+    "env.sh.eex",
+    "kubernetes.yaml",
+];
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples")
+}
+
+fn advise(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("advise")
+        .args(args)
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .expect("run relnode")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn examples_are_what_advise_prints_today() {
+    let update = std::env::var_os("UPDATE_EXAMPLES").is_some_and(|v| v == "1");
+    let scratch = Pod::new("advise-examples");
+    let mut stale = Vec::new();
+    for (shape, answers) in SHAPES {
+        let out_dir = scratch.path(shape);
+        let mut args = answers.to_vec();
+        args.extend(["--app", "myapp", "--output"]);
+        let out_str = out_dir.to_str().expect("utf-8 temp path");
+        args.push(out_str);
+        let out = advise(&args);
+        assert!(out.status.success(), "{shape}: {}", text(&out.stderr));
+        let committed = examples().join(shape);
+        if update {
+            std::fs::create_dir_all(&committed).expect("create example folder");
+        }
+        for file in FILES {
+            let fresh = std::fs::read_to_string(out_dir.join(file)).expect("advise wrote it");
+            let path = committed.join(file);
+            if update {
+                std::fs::write(&path, &fresh).expect("update example");
+            } else if std::fs::read_to_string(&path).ok().as_deref() != Some(fresh.as_str()) {
+                stale.push(path.display().to_string());
+            }
+        }
+        // No file in the folder that advise does not write.
+        let names: Vec<String> = std::fs::read_dir(&committed)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for name in names {
+            if !FILES.contains(&name.as_str()) {
+                stale.push(format!(
+                    "{} (not written by advise)",
+                    committed.join(name).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "examples differ from what relnode advise prints today: {stale:?}\n  regenerate: UPDATE_EXAMPLES=1 cargo test --test advise"
+    );
+}
+
+/// Every example's YAML against the Kubernetes OpenAPI schemas, offline and strict (an unknown
+/// field fails). `kubernetes-validate` comes from PyPI; scripts/test installs it.
+#[test]
+fn example_yaml_validates_against_kubernetes_schemas() {
+    let tool =
+        std::env::var_os("KUBERNETES_VALIDATE").unwrap_or_else(|| "kubernetes-validate".into());
+    let probe = Command::new(&tool).arg("--version").output();
+    if probe.as_ref().map_or(true, |o| !o.status.success()) {
+        let why = format!(
+            "{} is not installed (pip install kubernetes-validate; scripts/test does it)",
+            tool.to_string_lossy()
+        );
+        if std::env::var_os("CI").is_some_and(|v| v == "true") {
+            panic!("{why}");
+        }
+        eprintln!("SKIPPED example_yaml_validates_against_kubernetes_schemas: {why}");
+        return;
+    }
+    for (shape, _) in SHAPES {
+        let path = examples().join(shape).join("kubernetes.yaml");
+        let out = Command::new(&tool)
+            .args(["--strict", "--kubernetes-version", "1.30.0"])
+            .arg(&path)
+            .output()
+            .expect("run kubernetes-validate");
+        let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "{}: {said}", path.display());
+        assert!(!said.contains("INVALID"), "{}: {said}", path.display());
+    }
+    // The check can fail: a field the schema does not have.
+    let scratch = Pod::new("advise-invalid-yaml");
+    let bad = scratch.write(
+        "bad.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  publishNotReadyAdresses: true\n",
+    );
+    let out = Command::new(&tool)
+        .args(["--strict", "--kubernetes-version", "1.30.0"])
+        .arg(&bad)
+        .output()
+        .expect("run kubernetes-validate");
+    assert!(
+        !out.status.success(),
+        "a misspelt field must fail validation"
+    );
+}
+
+/// The "done": a StatefulSet without a service account gets DNSSRV, hostname names.
+#[test]
+fn statefulset_without_service_account_gets_dnssrv() {
+    let out = advise(&[
+        "--workload",
+        "statefulset",
+        "--service-account",
+        "no",
+        "--app",
+        "shop",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("Strategy: Cluster.Strategy.Kubernetes.DNSSRV"),
+        "{s}"
+    );
+    assert!(
+        s.contains("shop@shop-0.shop-headless.default.svc.cluster.local"),
+        "{s}"
+    );
+    assert!(
+        s.contains("if [ -f /run/relnode/env.sh ]; then . /run/relnode/env.sh; fi"),
+        "{s}"
+    );
+    assert!(!s.contains("] && . /run"), "{s}");
+    assert!(s.contains("serviceName: shop-headless"), "{s}");
+    assert!(
+        !s.contains("kind: Role"),
+        "no service account, no Role: {s}"
+    );
+}
+
+#[test]
+fn json_format_carries_decision_and_files() {
+    let out = advise(&[
+        "--workload",
+        "deployment",
+        "--service-account",
+        "yes",
+        "--app",
+        "shop",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for want in [
+        "\"strategy\": \"kubernetes\"",
+        "\"mode\": \"ip\"",
+        "\"libcluster.exs\":",
+        "\"kubernetes.yaml\":",
+        "kind: Role",
+        "resources: [\\\"endpoints\\\"]",
+    ] {
+        assert!(s.contains(want), "{want} missing: {s}");
+    }
+}
+
+/// Bad or missing answers: exit 2 naming the flag, nothing on stdout, nothing written.
+#[test]
+fn bad_answers_exit_2_naming_the_flag() {
+    let base = [
+        "--service-account",
+        "no",
+        "--workload",
+        "deployment",
+        "--app",
+        "shop",
+    ];
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--workload", "deployment", "--app", "shop"],
+            "--service-account",
+        ),
+        (&["--service-account", "no", "--app", "shop"], "--workload"),
+        (
+            &["--service-account", "no", "--workload", "deployment"],
+            "--app",
+        ),
+        (
+            &[
+                "--service-account",
+                "maybe",
+                "--workload",
+                "deployment",
+                "--app",
+                "shop",
+            ],
+            "--service-account",
+        ),
+        (
+            &[
+                "--service-account",
+                "no",
+                "--workload",
+                "daemonset",
+                "--app",
+                "shop",
+            ],
+            "--workload",
+        ),
+        (
+            &[
+                "--service-account",
+                "no",
+                "--workload",
+                "deployment",
+                "--app",
+                "Shop_1",
+            ],
+            "--app",
+        ),
+        (&["--namespace=-ns"], "--namespace"),
+        (&["--service", "a.b"], "--service"),
+        (&["--ip-family", "ipv5"], "--ip-family"),
+        (&["--cluster-domain", "cluster..local"], "--cluster-domain"),
+        (&["--format", "yaml"], "--format"),
+    ];
+    for (args, flag) in cases {
+        let mut all: Vec<&str> = Vec::new();
+        if args.len() < 3 {
+            all.extend(base);
+        }
+        all.extend(*args);
+        let out = advise(&all);
+        assert_eq!(out.status.code(), Some(2), "{all:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains(flag),
+            "{all:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stdout.is_empty(), "{all:?}");
+    }
+}
+
+#[test]
+fn output_replaces_only_regular_files() {
+    let scratch = Pod::new("advise-output");
+    let args = [
+        "--service-account",
+        "no",
+        "--workload",
+        "deployment",
+        "--app",
+        "shop",
+        "--output",
+    ];
+    // A file where the directory should be.
+    let file = scratch.write("not-a-dir", "keep\n");
+    let out = advise(&[&args[..], &[file.to_str().expect("utf-8")]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("still there"),
+        "keep\n"
+    );
+    // A symlink among the targets: refused before anything is written.
+    let dir = scratch.path("out");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let victim = scratch.write("victim", "secret\n");
+    std::os::unix::fs::symlink(&victim, dir.join("kubernetes.yaml")).expect("symlink");
+    let out = advise(&[&args[..], &[dir.to_str().expect("utf-8")]].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is a symbolic link"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&victim).expect("victim"),
+        "secret\n"
+    );
+    assert!(!dir.join("advice.txt").exists(), "nothing written");
+    // A regular file is replaced, and the directory holds no temp file afterwards.
+    std::fs::remove_file(dir.join("kubernetes.yaml")).expect("rm");
+    std::fs::write(dir.join("kubernetes.yaml"), "old\n").expect("write");
+    let out = advise(&[&args[..], &[dir.to_str().expect("utf-8")]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let yaml = std::fs::read_to_string(dir.join("kubernetes.yaml")).expect("yaml");
+    assert!(yaml.contains("kind: Deployment"), "{yaml}");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("ls")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "advice.txt",
+            "env.sh.eex",
+            "kubernetes.yaml",
+            "libcluster.exs"
+        ]
+    );
+}
+
+/// Neither command accepts the pod inputs of env/render/exec.
+#[test]
+fn advise_takes_no_pod_flags() {
+    let out = advise(&[
+        "--pod-ip",
+        "10.0.0.1",
+        "--service-account",
+        "no",
+        "--workload",
+        "deployment",
+        "--app",
+        "shop",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}
+
+/// On a terminal, advise asks for what is missing (stdin and stderr a pty, from util-linux's
+/// script(1), which passes our input to it). An unanswered question is exit 2.
+#[test]
+fn a_terminal_is_asked_for_missing_answers() {
+    let run = |input: &str| {
+        let mut child = Command::new("script")
+            .args(["-qec", &format!("{BIN} advise --app shop"), "/dev/null"])
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("script(1) from util-linux runs");
+        {
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().expect("stdin");
+            stdin.write_all(input.as_bytes()).expect("answer");
+        }
+        child.wait_with_output().expect("wait")
+    };
+    let out = run("no\nstatefulset\n");
+    let s = text(&out.stdout);
+    assert!(out.status.success(), "{s}{}", text(&out.stderr));
+    assert!(
+        s.contains("service account allowed to list Endpoints (yes/no)?"),
+        "{s}"
+    );
+    assert!(s.contains("deployment or a statefulset?"), "{s}");
+    assert!(
+        s.contains("Strategy: Cluster.Strategy.Kubernetes.DNSSRV"),
+        "{s}"
+    );
+    let out = run("maybe\n");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("--service-account"),
+        "{}",
+        text(&out.stdout)
+    );
+}
