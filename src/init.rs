@@ -220,6 +220,7 @@ pub fn supervise(mut command: Command, opts: InitOptions) -> Result<u8, InitErro
         .spawn()
         .map_err(|source| InitError::Spawn(ExecError { program, source }))?;
     let child = Pid::from_raw(child.id() as libc::pid_t);
+    // spawn returns once the child has exec'd, so its setpgid has happened: the group exists.
     let target = if process_group {
         Pid::from_raw(-child.as_raw())
     } else {
