@@ -12,6 +12,7 @@ mod error;
 mod facts;
 mod files;
 mod fly;
+mod init;
 mod inputs;
 mod kubelet;
 mod naming;

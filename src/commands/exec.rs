@@ -1,6 +1,6 @@
 //! `relnode exec -- CMD`: set the variables and become the release (execvp: same PID, no
 //! shell, arguments verbatim, stdio untouched), so the release is PID 1's direct successor and
-//! gets the signals.
+//! gets the signals. With `--init`, start it as a child instead and stay as its init (`init`).
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -10,10 +10,13 @@ use super::Pod;
 use super::render::write_env_file;
 use crate::cli::ExecArgs;
 use crate::error::{Error, ExecError, Result};
+use crate::init;
 use crate::inputs::ProcessEnv;
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
     let env = ProcessEnv;
+    // Checked first, so a bad switch writes nothing.
+    let init = init::options(args.init, args.process_group, &env)?;
     let (program, rest) = args
         .command
         .split_first()
@@ -31,7 +34,14 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
     );
     std::io::stderr().write_all(line.as_bytes()).ok();
     // std searches PATH like execvp and restores SIGPIPE's default disposition for the child.
-    let source = Command::new(program).args(rest).envs(vars).exec();
+    let mut command = Command::new(program);
+    command.args(rest).envs(vars);
+    if let Some(init) = init {
+        // relnode now runs as long as the release: the bump arena, which never frees, stops.
+        crate::ALLOCATOR.seal();
+        return Ok(ExitCode::from(init::supervise(command, init)?));
+    }
+    let source = command.exec();
     Err(Error::Exec(ExecError {
         program: program.clone(),
         source,
