@@ -13,23 +13,23 @@ impl Target for Elixir {
     fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = vec![
             Var {
-                name: "RELEASE_DISTRIBUTION",
+                name: "RELEASE_DISTRIBUTION".into(),
                 value: Value::Text(DISTRIBUTION.to_owned()),
             },
             Var {
-                name: "RELEASE_NODE",
+                name: "RELEASE_NODE".into(),
                 value: Value::Text(node.name.clone()),
             },
         ];
         if let Some(cookie) = &node.cookie {
             vars.push(Var {
-                name: "RELEASE_COOKIE",
+                name: "RELEASE_COOKIE".into(),
                 value: Value::Secret(cookie.clone()),
             });
         }
         if node.ipv6 {
             vars.push(Var {
-                name: ERL_OPTIONS_VAR,
+                name: ERL_OPTIONS_VAR.into(),
                 value: Value::AppendProtoDist,
             });
         }

@@ -11,6 +11,7 @@ mod select;
 mod sh;
 pub mod vm_args;
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::path::PathBuf;
 
@@ -35,7 +36,7 @@ pub enum Value {
 
 #[derive(Debug)]
 pub struct Var {
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     pub value: Value,
 }
 
@@ -54,16 +55,16 @@ pub struct Output<'a> {
 impl Output<'_> {
     /// The variables with their values now, in this environment: a merged `AppendProtoDist`
     /// holds the user's options, and is left out when they chose their own `-proto_dist`.
-    pub fn resolved(&self, env: &dyn Env) -> Vec<(&'static str, OsString)> {
+    pub fn resolved(&self, env: &dyn Env) -> Vec<(&str, OsString)> {
         self.vars
             .iter()
             .filter_map(|var| {
                 let value = match &var.value {
                     Value::Text(text) => OsString::from(text),
                     Value::Secret(cookie) => OsString::from(cookie.expose()),
-                    Value::AppendProtoDist => merge_proto_dist(env.var_os(var.name).as_deref())?,
+                    Value::AppendProtoDist => merge_proto_dist(env.var_os(&var.name).as_deref())?,
                 };
-                Some((var.name, value))
+                Some((var.name.as_ref(), value))
             })
             .collect()
     }
@@ -73,7 +74,7 @@ impl Output<'_> {
         &self,
         env: &dyn Env,
         format: &str,
-    ) -> Result<Vec<(&'static str, String)>, InputError> {
+    ) -> Result<Vec<(&str, String)>, InputError> {
         self.resolved(env)
             .into_iter()
             .map(|(name, value)| {

@@ -16,11 +16,11 @@ impl Target for RabbitMq {
     fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = vec![
             Var {
-                name: "RABBITMQ_NODENAME",
+                name: "RABBITMQ_NODENAME".into(),
                 value: Value::Text(node.name.clone()),
             },
             Var {
-                name: "RABBITMQ_USE_LONGNAME",
+                name: "RABBITMQ_USE_LONGNAME".into(),
                 value: Value::Text("true".into()),
             },
         ];
@@ -30,7 +30,7 @@ impl Target for RabbitMq {
                 "RABBITMQ_CTL_ERL_ARGS",
             ] {
                 vars.push(Var {
-                    name,
+                    name: name.into(),
                     value: Value::AppendProtoDist,
                 });
             }
@@ -63,7 +63,11 @@ mod tests {
             cookie: None,
             ipv6: true,
         };
-        let names: Vec<_> = RabbitMq.vars(&node).iter().map(|v| v.name).collect();
+        let names: Vec<_> = RabbitMq
+            .vars(&node)
+            .iter()
+            .map(|v| v.name.clone())
+            .collect();
         assert_eq!(
             names,
             [

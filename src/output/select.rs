@@ -74,8 +74,8 @@ impl TargetKind {
 #[derive(Debug)]
 pub struct Selected {
     pub kind: TargetKind,
-    node_var: Option<&'static str>,
-    host_var: Option<&'static str>,
+    node_var: Option<String>,
+    host_var: Option<String>,
     query: Option<String>,
 }
 
@@ -111,8 +111,8 @@ impl Selected {
         let host_var = var_name(lookup, Id::HostVar)?;
         let selected = Selected {
             kind: kind.value,
-            node_var: node_var.map(|v| leak(v.value)),
-            host_var: host_var.map(|v| leak(v.value)),
+            node_var: node_var.map(|v| v.value),
+            host_var: host_var.map(|v| v.value),
             query: query
                 .filter(|_| kind.value == TargetKind::Elixir)
                 .map(str::to_owned),
@@ -142,14 +142,14 @@ impl Selected {
             });
         }
         // Each variable is set once: two values for one name would leave one of them unsaid.
-        let mut seen: Vec<(&str, String)> = selected
+        let mut seen: Vec<(String, String)> = selected
             .target_vars(node)
             .iter()
-            .map(|v| (v.name, format!("target {}", kind.value)))
+            .map(|v| (v.name.to_string(), format!("target {}", kind.value)))
             .collect();
         for (id, name) in [
-            (Id::NodeVar, selected.node_var),
-            (Id::HostVar, selected.host_var),
+            (Id::NodeVar, selected.node_var.as_deref()),
+            (Id::HostVar, selected.host_var.as_deref()),
         ] {
             let Some(name) = name else { continue };
             if let Some((_, by)) = seen.iter().find(|(n, _)| *n == name) {
@@ -161,7 +161,7 @@ impl Selected {
                         .into(),
                 });
             }
-            seen.push((name, input(id).flag()));
+            seen.push((name.to_owned(), input(id).flag()));
         }
         Ok(selected)
     }
@@ -171,7 +171,7 @@ impl Selected {
         let mut vars = self.kind.target().map(|t| t.vars(node)).unwrap_or_default();
         if let Some(query) = &self.query {
             vars.push(Var {
-                name: QUERY_VAR,
+                name: QUERY_VAR.into(),
                 value: Value::Text(query.clone()),
             });
         }
@@ -181,15 +181,15 @@ impl Selected {
     /// Everything to export, in a fixed order: the target's, then the name and host variables.
     pub fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = self.target_vars(node);
-        if let Some(name) = self.node_var {
+        if let Some(name) = &self.node_var {
             vars.push(Var {
-                name,
+                name: name.clone().into(),
                 value: Value::Text(node.name.clone()),
             });
         }
-        if let Some(name) = self.host_var {
+        if let Some(name) = &self.host_var {
             vars.push(Var {
-                name,
+                name: name.clone().into(),
                 value: Value::Text(node.host().to_owned()),
             });
         }
@@ -213,12 +213,6 @@ impl Selected {
             _ => Vec::new(),
         }
     }
-}
-
-/// relnode runs for a millisecond and then execs or exits: a variable name the user chose
-/// lives as long as the process, like the static names of the targets' own variables.
-fn leak(name: String) -> &'static str {
-    Box::leak(name.into_boxed_str())
 }
 
 /// A variable name the shell and `env` accept: `[A-Za-z_][A-Za-z0-9_]*`, not one of the
@@ -284,7 +278,8 @@ mod tests {
         Selected::new(&kind, &lookup, &node(cookie), Some("app.internal"))
     }
 
-    fn exported(selected: &Selected, cookie: bool) -> Vec<(&'static str, String)> {
+    /// `NAME=value` for each variable, secrets and merges as placeholders.
+    fn exported(selected: &Selected, cookie: bool) -> Vec<String> {
         selected
             .vars(&node(cookie))
             .into_iter()
@@ -294,7 +289,7 @@ mod tests {
                     Value::Secret(_) => "<secret>".into(),
                     Value::AppendProtoDist => "<proto_dist>".into(),
                 };
-                (v.name, value)
+                format!("{}={value}", v.name)
             })
             .collect()
     }
@@ -304,24 +299,19 @@ mod tests {
         let emqx = select(TargetKind::None, &[(Id::NodeVar, "EMQX_NODE__NAME")], false).unwrap();
         assert_eq!(
             exported(&emqx, false),
-            [(
-                "EMQX_NODE__NAME",
-                "emqx@emqx-0.emqx-headless.iot.svc.cluster.local".to_owned()
-            )]
+            ["EMQX_NODE__NAME=emqx@emqx-0.emqx-headless.iot.svc.cluster.local"]
         );
         let couch = select(TargetKind::None, &[(Id::HostVar, "NODENAME")], false).unwrap();
         assert_eq!(
             exported(&couch, false),
-            [(
-                "NODENAME",
-                "emqx-0.emqx-headless.iot.svc.cluster.local".to_owned()
-            )]
+            ["NODENAME=emqx-0.emqx-headless.iot.svc.cluster.local"]
         );
         // the query goes to the elixir target only, after its own variables
         let elixir = select(TargetKind::Elixir, &[(Id::NodeVar, "NODE_NAME")], false).unwrap();
-        let names: Vec<_> = exported(&elixir, false)
-            .into_iter()
-            .map(|(n, _)| n)
+        let exported = exported(&elixir, false);
+        let names: Vec<_> = exported
+            .iter()
+            .filter_map(|line| line.split_once('=').map(|(n, _)| n))
             .collect();
         assert_eq!(
             names,
@@ -346,11 +336,8 @@ mod tests {
         assert_eq!(
             exported(&src, true),
             [
-                ("RELX_COOKIE", "<secret>".to_owned()),
-                (
-                    "NODE_NAME",
-                    "emqx@emqx-0.emqx-headless.iot.svc.cluster.local".to_owned()
-                )
+                "RELX_COOKIE=<secret>",
+                "NODE_NAME=emqx@emqx-0.emqx-headless.iot.svc.cluster.local"
             ]
         );
     }

@@ -58,12 +58,12 @@ fn context(output: &Output, cookie: &str) -> Context {
             Value::Text(text) => text.clone(),
             Value::Secret(_) => cookie.to_owned(),
             Value::AppendProtoDist => {
-                merges.push_str(&merge_proto_dist_sh(var.name));
+                merges.push_str(&merge_proto_dist_sh(&var.name));
                 continue;
             }
         };
         exports.push(BTreeMap::from([
-            ("name", var.name.to_owned()),
+            ("name", var.name.to_string()),
             ("value", value),
         ]));
     }

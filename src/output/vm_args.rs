@@ -19,7 +19,7 @@ impl Target for VmArgs {
         node.cookie
             .iter()
             .map(|cookie| Var {
-                name: COOKIE_VAR,
+                name: COOKIE_VAR.into(),
                 value: Value::Secret(cookie.clone()),
             })
             .collect()
