@@ -127,12 +127,6 @@ pub struct CheckArgs {
     /// Retry failed checks with capped exponential backoff until they pass or DUR runs out
     #[arg(long, value_name = "DUR")]
     pub wait: Option<String>,
-    /// libcluster's kubernetes_selector, for the kubernetes strategy [env: RELNODE_SELECTOR]
-    #[arg(long, value_name = "SELECTOR")]
-    pub selector: Option<String>,
-    /// libcluster's kubernetes_ip_lookup_mode: endpoints or pods [env: RELNODE_LOOKUP] [default: endpoints]
-    #[arg(long, value_name = "MODE")]
-    pub lookup: Option<String>,
     /// Also TCP-connect to epmd (4369) of every peer that resolves; nothing is sent
     #[arg(long)]
     pub peers: bool,
@@ -183,6 +177,11 @@ mod tests {
                 .to_string();
             for input in INPUTS {
                 let flag = input.flag();
+                if input.only.is_some_and(|only| only != *sub) {
+                    // Another command's input is not offered here at all.
+                    assert!(!help.contains(&format!("{flag} ")), "{sub} offers {flag}");
+                    continue;
+                }
                 let line = help
                     .lines()
                     .skip_while(|l| !l.trim_start().starts_with(&flag))

@@ -38,6 +38,9 @@ pub enum Id {
     Query,
     Platform,
     FlyBasename,
+    // `check` only: libcluster's options for the API request it repeats.
+    Selector,
+    IpLookup,
 }
 
 /// An input as the user sees it.
@@ -55,6 +58,8 @@ pub struct Input {
     /// What is used when neither the flag nor an env var is set, for `--help`.
     pub otherwise: Option<&'static str>,
     pub heading: &'static str,
+    /// The one command this input belongs to; `None`: every command that names the pod.
+    pub only: Option<&'static str>,
 }
 
 const NAMING: &str = "Naming";
@@ -62,6 +67,7 @@ const POD: &str = "Pod facts";
 const FILES: &str = "Files read";
 const OUTPUT: &str = "Output";
 const PLATFORM: &str = "Platform";
+const CHECK: &str = "libcluster (check)";
 
 pub const DEFAULT_SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 pub const DEFAULT_RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -78,6 +84,7 @@ pub const INPUTS: &[Input] = &[
         help: "libcluster strategy: kubernetes, dns or dnssrv",
         otherwise: Some("kubernetes"),
         heading: NAMING,
+        only: None,
     },
     Input {
         id: Id::Mode,
@@ -90,6 +97,7 @@ pub const INPUTS: &[Input] = &[
             "ip; dnssrv: hostname when /etc/hosts has the pod's FQDN line, else dns with a --service",
         ),
         heading: NAMING,
+        only: None,
     },
     Input {
         id: Id::Basename,
@@ -100,6 +108,7 @@ pub const INPUTS: &[Input] = &[
         help: "The part before '@' (kubernetes_node_basename / application_name)",
         otherwise: Some("exec: the name of a mix release script"),
         heading: NAMING,
+        only: None,
     },
     Input {
         id: Id::ClusterName,
@@ -110,6 +119,7 @@ pub const INPUTS: &[Input] = &[
         help: "libcluster's kubernetes_cluster_name, for kubernetes dns/hostname (the names end in <NAME>.local)",
         otherwise: Some("the cluster domain minus .local"),
         heading: NAMING,
+        only: None,
     },
     Input {
         id: Id::PodIp,
@@ -120,6 +130,7 @@ pub const INPUTS: &[Input] = &[
         help: "The pod's primary IP (status.podIP)",
         otherwise: None,
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::PodIps,
@@ -130,6 +141,7 @@ pub const INPUTS: &[Input] = &[
         help: "All pod IPs, comma-separated (status.podIPs)",
         otherwise: None,
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::IpFamily,
@@ -140,6 +152,7 @@ pub const INPUTS: &[Input] = &[
         help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6",
         otherwise: Some("the primary IP's"),
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::Namespace,
@@ -150,6 +163,7 @@ pub const INPUTS: &[Input] = &[
         help: "The pod's namespace (metadata.namespace)",
         otherwise: Some("the service-account namespace file, then resolv.conf's <ns>.svc.<domain>"),
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::ClusterDomain,
@@ -160,6 +174,7 @@ pub const INPUTS: &[Input] = &[
         help: "The cluster's DNS domain",
         otherwise: Some("from resolv.conf, else cluster.local"),
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::Hostname,
@@ -170,6 +185,7 @@ pub const INPUTS: &[Input] = &[
         help: "The pod's hostname (spec.hostname; a StatefulSet pod's name)",
         otherwise: Some("the kernel hostname's first label"),
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::Service,
@@ -180,6 +196,7 @@ pub const INPUTS: &[Input] = &[
         help: "The headless Service (the pod's subdomain; libcluster's service / kubernetes_service_name)",
         otherwise: Some("from the hosts file's FQDN line"),
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::CookieFile,
@@ -190,6 +207,7 @@ pub const INPUTS: &[Input] = &[
         help: "A file holding the Erlang cookie, e.g. a mounted Secret",
         otherwise: None,
         heading: POD,
+        only: None,
     },
     Input {
         id: Id::ServiceAccountDir,
@@ -200,6 +218,7 @@ pub const INPUTS: &[Input] = &[
         help: "The directory holding the service-account `namespace` file",
         otherwise: Some(DEFAULT_SERVICE_ACCOUNT_DIR),
         heading: FILES,
+        only: None,
     },
     Input {
         id: Id::ResolvConf,
@@ -210,6 +229,7 @@ pub const INPUTS: &[Input] = &[
         help: "The resolver config whose search list gives the cluster domain",
         otherwise: Some(DEFAULT_RESOLV_CONF),
         heading: FILES,
+        only: None,
     },
     Input {
         id: Id::HostsFile,
@@ -220,6 +240,7 @@ pub const INPUTS: &[Input] = &[
         help: "The hosts file whose FQDN line gives the Service",
         otherwise: Some(DEFAULT_HOSTS_FILE),
         heading: FILES,
+        only: None,
     },
     Input {
         id: Id::Target,
@@ -230,6 +251,7 @@ pub const INPUTS: &[Input] = &[
         help: "What reads the name: elixir (a mix release's RELEASE_*), vm-args (rebar3/relx: a -name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), none (only --node-var/--host-var)",
         otherwise: Some("elixir"),
         heading: OUTPUT,
+        only: None,
     },
     Input {
         id: Id::NodeVar,
@@ -240,6 +262,7 @@ pub const INPUTS: &[Input] = &[
         help: "Also export the whole name (name@host) as VAR: EMQX_NODE__NAME, DOCKER_VERNEMQ_NODENAME, NODE_NAME for a vm.args.src `-name ${NODE_NAME}`",
         otherwise: None,
         heading: OUTPUT,
+        only: None,
     },
     Input {
         id: Id::HostVar,
@@ -250,6 +273,7 @@ pub const INPUTS: &[Input] = &[
         help: "Also export the host part (after '@') as VAR: CouchDB's NODENAME",
         otherwise: None,
         heading: OUTPUT,
+        only: None,
     },
     Input {
         id: Id::Query,
@@ -260,6 +284,7 @@ pub const INPUTS: &[Input] = &[
         help: "Strategy dnscluster: the name dns_cluster looks up (A and AAAA); exported as DNS_CLUSTER_QUERY for the release",
         otherwise: Some("fly: <app>.internal"),
         heading: NAMING,
+        only: None,
     },
     Input {
         id: Id::Platform,
@@ -270,6 +295,7 @@ pub const INPUTS: &[Input] = &[
         help: "Where the node runs: kubernetes or fly (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP)",
         otherwise: Some("fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, else kubernetes"),
         heading: PLATFORM,
+        only: None,
     },
     Input {
         id: Id::FlyBasename,
@@ -280,6 +306,29 @@ pub const INPUTS: &[Input] = &[
         help: "On Fly.io: deploy (<app>-<image ref suffix>, Fly's guide: each deploy its own cluster) or app (<app>)",
         otherwise: Some("deploy"),
         heading: PLATFORM,
+        only: None,
+    },
+    Input {
+        id: Id::Selector,
+        what: "selector",
+        long: "selector",
+        env: &["RELNODE_SELECTOR"],
+        value_name: "SELECTOR",
+        help: "libcluster's kubernetes_selector, for the kubernetes strategy's API request",
+        otherwise: None,
+        heading: CHECK,
+        only: Some("check"),
+    },
+    Input {
+        id: Id::IpLookup,
+        what: "lookup",
+        long: "lookup",
+        env: &["RELNODE_LOOKUP"],
+        value_name: "MODE",
+        help: "libcluster's kubernetes_ip_lookup_mode: endpoints or pods",
+        otherwise: Some("endpoints"),
+        heading: CHECK,
+        only: Some("check"),
     },
 ];
 
@@ -416,9 +465,16 @@ impl PodArgs {
 impl FromArgMatches for PodArgs {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         Ok(PodArgs {
+            // An input of another command is not defined here: `try_`, and absent.
             values: INPUTS
                 .iter()
-                .map(|input| matches.get_one::<OsString>(input.long).cloned())
+                .map(|input| {
+                    matches
+                        .try_get_one::<OsString>(input.long)
+                        .ok()
+                        .flatten()
+                        .cloned()
+                })
                 .collect(),
             explain: matches.get_flag(EXPLAIN),
         })
@@ -440,7 +496,11 @@ impl Args for PodArgs {
                 .action(ArgAction::SetTrue)
                 .help("Print each fact, its value and its source on stderr"),
         );
-        INPUTS.iter().fold(cmd, |cmd, input| {
+        let command = cmd.get_name().to_owned();
+        let mine = INPUTS
+            .iter()
+            .filter(|input| input.only.is_none_or(|only| only == command));
+        mine.fold(cmd, |cmd, input| {
             cmd.arg(
                 Arg::new(input.long)
                     .long(input.long)
@@ -525,6 +585,20 @@ impl Lookup<'_> {
     /// An env var outside the table (PATH, ELIXIR_ERL_OPTIONS), as bytes.
     pub fn var_os(&self, name: &str) -> Option<OsString> {
         self.env.var_os(name)
+    }
+
+    /// An env var outside the table that relnode interprets (libcluster's own CLUSTER_DOMAIN,
+    /// kubelet's KUBERNETES_SERVICE_HOST): text, empty counts as unset, not UTF-8 is bad input.
+    pub fn var_text(&self, name: &str) -> Result<Option<String>, InputError> {
+        match self.env.var_os(name).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(value) => value.into_string().map(Some).map_err(|bytes| InputError {
+                subject: name.to_owned(),
+                found: Some(shown(&bytes)),
+                problem: "is not valid UTF-8".into(),
+                fix: format!("set {name} to plain text"),
+            }),
+        }
     }
 }
 

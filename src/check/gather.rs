@@ -29,8 +29,6 @@ pub struct CheckOptions {
     pub format: Format,
     pub timeout: String,
     pub wait: Option<String>,
-    pub selector: Option<String>,
-    pub lookup: Option<String>,
     pub peers: bool,
 }
 
@@ -77,22 +75,6 @@ pub fn parse_duration(flag: &str, text: &str) -> Result<Duration> {
     }
 }
 
-/// A check-only input: the flag, else its env var (empty counts as unset), as text.
-fn check_only(flag: Option<&str>, var: &str, lookup: &inputs::Lookup) -> Result<Option<String>> {
-    if let Some(value) = flag.filter(|v| !v.is_empty()) {
-        return Ok(Some(value.to_owned()));
-    }
-    match lookup.var_os(var).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(value) => value.into_string().map(Some).map_err(|bytes| InputError {
-            subject: var.into(),
-            found: Some(shown(&bytes)),
-            problem: "is not valid UTF-8".into(),
-            fix: format!("set {var} to plain text"),
-        }),
-    }
-}
-
 fn text(lookup: &inputs::Lookup, id: Id) -> Result<Option<String>> {
     Ok(lookup.text(id)?.map(|s| s.value))
 }
@@ -108,19 +90,18 @@ pub fn prepare(
         Some(w) => Some(parse_duration("--wait", w)?),
         None => None,
     };
-    let ip_lookup =
-        match check_only(options.lookup.as_deref(), "RELNODE_LOOKUP", lookup)?.as_deref() {
-            None | Some("endpoints" | ":endpoints") => Lookup::Endpoints,
-            Some("pods" | ":pods") => Lookup::Pods,
-            Some(other) => {
-                return Err(bad(
-                    "lookup (--lookup, RELNODE_LOOKUP)",
-                    other,
-                    "is not a kubernetes_ip_lookup_mode",
-                    "use endpoints (libcluster's default) or pods",
-                ));
-            }
-        };
+    let ip_lookup = match text(lookup, Id::IpLookup)?.as_deref() {
+        None | Some("endpoints" | ":endpoints") => Lookup::Endpoints,
+        Some("pods" | ":pods") => Lookup::Pods,
+        Some(other) => {
+            return Err(bad(
+                &input(Id::IpLookup).subject(),
+                other,
+                "is not a kubernetes_ip_lookup_mode",
+                "use endpoints (libcluster's default) or pods",
+            ));
+        }
+    };
     let strategy = facts.shape.strategy;
 
     // The resolver: check asks the nameservers the pod's resolv.conf names.
@@ -206,11 +187,11 @@ pub fn prepare(
         );
     }
 
-    let selector = check_only(options.selector.as_deref(), "RELNODE_SELECTOR", lookup)?;
+    let selector = text(lookup, Id::Selector)?;
     match strategy {
         Strategy::Kubernetes if selector.is_none() => {
             return Err(InputError {
-                subject: "selector (--selector, RELNODE_SELECTOR)".into(),
+                subject: input(Id::Selector).subject(),
                 found: None,
                 problem: "is not set; the kubernetes strategy's request needs libcluster's kubernetes_selector".into(),
                 fix: "pass the same selector as in libcluster's config, e.g. --selector app=myapp".into(),
@@ -237,10 +218,11 @@ pub fn prepare(
     }
 
     // As the release will see it: libcluster reads CLUSTER_DOMAIN for the SRV query and the API host.
-    let libcluster_domain_env = check_only(None, "CLUSTER_DOMAIN", lookup)?;
-    let api = match check_only(None, "KUBERNETES_SERVICE_HOST", lookup)? {
+    let libcluster_domain_env = lookup.var_text("CLUSTER_DOMAIN")?;
+    let api = match lookup.var_text("KUBERNETES_SERVICE_HOST")? {
         Some(host) => {
-            let port_text = check_only(None, "KUBERNETES_SERVICE_PORT", lookup)?
+            let port_text = lookup
+                .var_text("KUBERNETES_SERVICE_PORT")?
                 .unwrap_or_else(|| "443".into());
             let port = port_text.parse::<u16>().map_err(|_| {
                 bad(

@@ -23,8 +23,6 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         },
         timeout: args.timeout,
         wait: args.wait,
-        selector: args.selector,
-        lookup: args.lookup,
         peers: args.peers,
     };
     let lookup = Lookup {
