@@ -168,6 +168,30 @@ pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFac
     .gather()
 }
 
+/// The pod's namespace as `gather` finds it (flag, env vars, the service-account file,
+/// resolv.conf), for a command that needs it whatever the shape: `check`'s API path. `None`
+/// when nothing gives one; a file that exists but cannot be read is an error, as in `gather`.
+pub fn namespace(lookup: &Lookup) -> Result<Option<Sourced<String>>> {
+    let mut gatherer = Gatherer {
+        lookup,
+        wrapped_command: None,
+        resolv: None,
+        hosts: None,
+    };
+    let found = match lookup.text(Id::Namespace)? {
+        Some(given) => Some(given),
+        None => gatherer.namespace_from_files()?,
+    };
+    if let Some(found) = &found {
+        check_label(
+            Id::Namespace,
+            found,
+            "use the pod's namespace as Kubernetes spells it, e.g. default",
+        )?;
+    }
+    Ok(found)
+}
+
 struct Gatherer<'a> {
     lookup: &'a Lookup<'a>,
     wrapped_command: Option<&'a OsStr>,

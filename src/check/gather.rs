@@ -14,7 +14,7 @@ use crate::error::{InputError, shown};
 use crate::facts::{DEFAULT_CLUSTER_DOMAIN, PodFacts};
 use crate::files::{self, ReadError};
 use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
-use crate::kubelet::{self, ServiceAccount};
+use crate::kubelet;
 use crate::naming::Strategy;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,27 +130,10 @@ pub fn prepare(
     let sa_dir = lookup
         .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
         .value;
-    let namespace = match facts.namespace.as_ref().map(|n| n.value.clone()) {
-        Some(ns) => Some(ns),
-        None => match text(lookup, Id::Namespace)? {
-            Some(ns) => Some(ns),
-            None => {
-                let account = ServiceAccount::new(&sa_dir);
-                files::read_limited(&account.namespace_file(), files::MAX_KUBELET_FILE)
-                    .ok()
-                    .and_then(|bytes| ServiceAccount::parse_namespace(&bytes))
-            }
-        },
+    let namespace = match facts.namespace.as_ref() {
+        Some(ns) => Some(ns.value.clone()),
+        None => crate::facts::namespace(lookup)?.map(|ns| ns.value),
     };
-    // The namespace goes into the API path: a Kubernetes namespace is a DNS label.
-    if let Some(problem) = namespace.as_deref().and_then(crate::naming::label_problem) {
-        return Err(InputError {
-            subject: input(Id::Namespace).subject(),
-            found: namespace.as_deref().map(shown),
-            problem,
-            fix: "set MY_POD_NAMESPACE from the downward API (fieldRef metadata.namespace)".into(),
-        });
-    }
     let service = match facts.service.as_ref().map(|s| s.value.clone()) {
         Some(s) => Some(s),
         None => text(lookup, Id::Service)?,
