@@ -102,12 +102,6 @@ pub struct ExecArgs {
     /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
     #[arg(long, short, value_name = "PATH")]
     pub output: Option<PathBuf>,
-    /// Stay as PID 1: run CMD as a child, forward signals to it, reap zombies (no tini needed) [env: RELNODE_INIT]
-    #[arg(long)]
-    pub init: bool,
-    /// With --init: give CMD its own process group and signal the whole group [env: RELNODE_INIT_PROCESS_GROUP]
-    #[arg(long)]
-    pub process_group: bool,
     #[command(flatten)]
     pub pod: PodArgs,
     /// The command and its arguments, passed verbatim (no shell)

@@ -23,8 +23,8 @@ use nix::sys::signal::{self, SaFlags, SigAction, SigHandler, SigSet, SigmaskHow,
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::unistd::{Pid, getpgrp, getpid, setpgid, tcsetpgrp};
 
-use crate::error::{Error, ExecError, InputError, shown};
-use crate::inputs::Env;
+use crate::error::{Error, ExecError, InputError};
+use crate::inputs::{Id, Lookup, Sourced, input};
 
 /// How `exec --init` supervises.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -34,52 +34,23 @@ pub struct InitOptions {
     pub process_group: bool,
 }
 
-pub const INIT_ENV: &str = "RELNODE_INIT";
-pub const PROCESS_GROUP_ENV: &str = "RELNODE_INIT_PROCESS_GROUP";
-
-/// `--init` and `--process-group`, each also switched on by its env var. `None`: a plain exec.
-pub fn options(
-    init_flag: bool,
-    process_group_flag: bool,
-    env: &dyn Env,
-) -> Result<Option<InitOptions>, InputError> {
-    let init = init_flag || env_switch(env, INIT_ENV, "init (--init, RELNODE_INIT)")?;
-    let process_group = process_group_flag
-        || env_switch(
-            env,
-            PROCESS_GROUP_ENV,
-            "process group (--process-group, RELNODE_INIT_PROCESS_GROUP)",
-        )?;
-    match (init, process_group) {
-        (true, process_group) => Ok(Some(InitOptions { process_group })),
-        (false, false) => Ok(None),
-        (false, true) => Err(InputError {
-            subject: "process group (--process-group, RELNODE_INIT_PROCESS_GROUP)".into(),
-            found: Some(if process_group_flag {
-                "--process-group".into()
-            } else {
-                format!("{PROCESS_GROUP_ENV} set")
-            }),
+/// `--init` and `--process-group` (or their env vars), from the inputs table. `None`: a plain
+/// exec.
+pub fn options(lookup: &Lookup) -> Result<Option<InitOptions>, InputError> {
+    let on = |s: &Option<Sourced<bool>>| s.as_ref().is_some_and(|s| s.value);
+    let init = lookup.switch(Id::Init)?;
+    let process_group = lookup.switch(Id::ProcessGroup)?;
+    match (on(&init), &process_group) {
+        (true, _) => Ok(Some(InitOptions {
+            process_group: on(&process_group),
+        })),
+        (false, Some(group)) if group.value => Err(InputError {
+            subject: input(Id::ProcessGroup).subject(),
+            found: Some(format!("on (from {})", group.source)),
             problem: "applies only when relnode stays as init, and init is off".into(),
             fix: "add --init (or RELNODE_INIT=1), or drop the process-group setting".into(),
         }),
-    }
-}
-
-/// An on/off env var; empty counts as unset, as for every other input.
-fn env_switch(env: &dyn Env, name: &str, subject: &str) -> Result<bool, InputError> {
-    let Some(value) = env.var_os(name).filter(|v| !v.is_empty()) else {
-        return Ok(false);
-    };
-    match value.to_string_lossy().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(InputError {
-            subject: subject.into(),
-            found: Some(format!("{} (from {name})", shown(&value))),
-            problem: "is not on or off".into(),
-            fix: format!("set {name}=1 to turn it on, or 0 (or unset it) to turn it off"),
-        }),
+        _ => Ok(None),
     }
 }
 
@@ -294,66 +265,64 @@ fn exit_status(raw: libc::c_int) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
+    use crate::inputs::PodArgs;
+    use crate::inputs::tests::env;
 
-    struct MapEnv(HashMap<&'static str, &'static str>);
-
-    impl Env for MapEnv {
-        fn var_os(&self, name: &str) -> Option<OsString> {
-            self.0.get(name).map(OsString::from)
-        }
-    }
-
-    fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
-        MapEnv(pairs.iter().copied().collect())
+    /// `options` for flags (`--init` as "1") and env pairs.
+    fn opts(flags: &[(Id, &str)], pairs: &[(&str, &str)]) -> Result<Option<InitOptions>, String> {
+        let args = PodArgs::with(flags);
+        let env = env(pairs);
+        options(&Lookup {
+            args: &args,
+            env: &env,
+        })
+        .map_err(|e| e.to_string())
     }
 
     #[test]
     fn flags_and_env_vars_turn_init_on() {
-        let none = env(&[]);
-        assert_eq!(options(false, false, &none).ok(), Some(None));
-        assert_eq!(
-            options(true, false, &none).ok(),
-            Some(Some(InitOptions {
-                process_group: false
+        let on = |group| {
+            Ok(Some(InitOptions {
+                process_group: group,
             }))
-        );
+        };
+        assert_eq!(opts(&[], &[]), Ok(None));
+        assert_eq!(opts(&[(Id::Init, "1")], &[]), on(false));
         assert_eq!(
-            options(true, true, &none).ok(),
-            Some(Some(InitOptions {
-                process_group: true
-            }))
+            opts(&[(Id::Init, "1"), (Id::ProcessGroup, "1")], &[]),
+            on(true)
         );
-        for on in ["1", "true", "YES", "on"] {
-            let e = env(&[(INIT_ENV, on), (PROCESS_GROUP_ENV, on)]);
-            assert_eq!(
-                options(false, false, &e).ok(),
-                Some(Some(InitOptions {
-                    process_group: true
-                })),
-                "{on}"
-            );
+        for value in ["1", "true", "YES", "on"] {
+            let pairs = [
+                ("RELNODE_INIT", value),
+                ("RELNODE_INIT_PROCESS_GROUP", value),
+            ];
+            assert_eq!(opts(&[], &pairs), on(true), "{value}");
         }
-        for off in ["", "0", "false", "No", "off"] {
-            let e = env(&[(INIT_ENV, off), (PROCESS_GROUP_ENV, off)]);
-            assert_eq!(options(false, false, &e).ok(), Some(None), "{off:?}");
+        for value in ["", "0", "false", "No", "off"] {
+            let pairs = [
+                ("RELNODE_INIT", value),
+                ("RELNODE_INIT_PROCESS_GROUP", value),
+            ];
+            assert_eq!(opts(&[], &pairs), Ok(None), "{value:?}");
         }
     }
 
     #[test]
     fn bad_values_and_a_group_without_init_are_refused() {
-        let err = options(false, false, &env(&[(INIT_ENV, "maybe")])).expect_err("refused");
-        let text = err.to_string();
+        let text = opts(&[], &[("RELNODE_INIT", "maybe")]).expect_err("refused");
         assert!(text.contains("--init, RELNODE_INIT"), "{text}");
-        assert!(text.contains("\"maybe\" (from RELNODE_INIT)"), "{text}");
+        assert!(text.contains("\"maybe\" (from env RELNODE_INIT)"), "{text}");
         assert!(text.contains("fix: set RELNODE_INIT=1"), "{text}");
 
-        let err = options(false, true, &env(&[])).expect_err("refused");
-        let text = err.to_string();
+        let text = opts(&[(Id::ProcessGroup, "1")], &[]).expect_err("refused");
         assert!(text.contains("--process-group"), "{text}");
         assert!(text.contains("add --init"), "{text}");
-        let err = options(false, false, &env(&[(PROCESS_GROUP_ENV, "1")])).expect_err("refused");
-        assert!(err.to_string().contains("RELNODE_INIT_PROCESS_GROUP set"));
+        let text = opts(&[], &[("RELNODE_INIT_PROCESS_GROUP", "1")]).expect_err("refused");
+        assert!(
+            text.contains("from env RELNODE_INIT_PROCESS_GROUP"),
+            "{text}"
+        );
     }
 
     #[test]

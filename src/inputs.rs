@@ -41,6 +41,9 @@ pub enum Id {
     // `check` only: libcluster's options for the API request it repeats.
     Selector,
     IpLookup,
+    // `exec` only: relnode staying as PID 1.
+    Init,
+    ProcessGroup,
 }
 
 /// An input as the user sees it.
@@ -60,6 +63,9 @@ pub struct Input {
     pub heading: &'static str,
     /// The one command this input belongs to; `None`: every command that names the pod.
     pub only: Option<&'static str>,
+    /// An on/off switch: the flag takes no value, the env var is on or off (1/0, true/false,
+    /// yes/no, on/off).
+    pub switch: bool,
 }
 
 const NAMING: &str = "Naming";
@@ -68,6 +74,7 @@ const FILES: &str = "Files read";
 const OUTPUT: &str = "Output";
 const PLATFORM: &str = "Platform";
 const CHECK: &str = "libcluster (check)";
+const INIT: &str = "PID 1";
 
 pub const DEFAULT_SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 pub const DEFAULT_RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -85,6 +92,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("kubernetes"),
         heading: NAMING,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Mode,
@@ -98,6 +106,7 @@ pub const INPUTS: &[Input] = &[
         ),
         heading: NAMING,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Basename,
@@ -109,6 +118,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("exec: the name of a mix release script"),
         heading: NAMING,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::ClusterName,
@@ -120,6 +130,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("the cluster domain minus .local"),
         heading: NAMING,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::PodIp,
@@ -131,6 +142,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::PodIps,
@@ -142,6 +154,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::IpFamily,
@@ -153,6 +166,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("the primary IP's"),
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Namespace,
@@ -164,6 +178,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("the service-account namespace file, then resolv.conf's <ns>.svc.<domain>"),
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::ClusterDomain,
@@ -175,6 +190,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("from resolv.conf, else cluster.local"),
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Hostname,
@@ -186,6 +202,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("the kernel hostname's first label"),
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Service,
@@ -197,6 +214,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("from the hosts file's FQDN line"),
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::CookieFile,
@@ -208,6 +226,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: POD,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::ServiceAccountDir,
@@ -219,6 +238,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some(DEFAULT_SERVICE_ACCOUNT_DIR),
         heading: FILES,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::ResolvConf,
@@ -230,6 +250,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some(DEFAULT_RESOLV_CONF),
         heading: FILES,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::HostsFile,
@@ -241,6 +262,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some(DEFAULT_HOSTS_FILE),
         heading: FILES,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Target,
@@ -252,6 +274,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("elixir"),
         heading: OUTPUT,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::NodeVar,
@@ -263,6 +286,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: OUTPUT,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::HostVar,
@@ -274,6 +298,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: OUTPUT,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Query,
@@ -285,6 +310,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("fly: <app>.internal"),
         heading: NAMING,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Platform,
@@ -296,6 +322,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, else kubernetes"),
         heading: PLATFORM,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::FlyBasename,
@@ -307,6 +334,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("deploy"),
         heading: PLATFORM,
         only: None,
+        switch: false,
     },
     Input {
         id: Id::Selector,
@@ -318,6 +346,7 @@ pub const INPUTS: &[Input] = &[
         otherwise: None,
         heading: CHECK,
         only: Some("check"),
+        switch: false,
     },
     Input {
         id: Id::IpLookup,
@@ -329,6 +358,31 @@ pub const INPUTS: &[Input] = &[
         otherwise: Some("endpoints"),
         heading: CHECK,
         only: Some("check"),
+        switch: false,
+    },
+    Input {
+        id: Id::Init,
+        what: "init",
+        long: "init",
+        env: &["RELNODE_INIT"],
+        value_name: "",
+        help: "Stay as PID 1: run CMD as a child, forward signals to it, reap zombies (no tini needed)",
+        otherwise: Some("off: exec CMD in place"),
+        heading: INIT,
+        only: Some("exec"),
+        switch: true,
+    },
+    Input {
+        id: Id::ProcessGroup,
+        what: "process group",
+        long: "process-group",
+        env: &["RELNODE_INIT_PROCESS_GROUP"],
+        value_name: "",
+        help: "With --init: give CMD its own process group and signal the whole group",
+        otherwise: Some("off"),
+        heading: INIT,
+        only: Some("exec"),
+        switch: true,
     },
 ];
 
@@ -469,6 +523,11 @@ impl FromArgMatches for PodArgs {
             values: INPUTS
                 .iter()
                 .map(|input| {
+                    if input.switch {
+                        // A switch that is on reads as "1", as its env var may.
+                        let on = matches.try_get_one::<bool>(input.long).ok().flatten();
+                        return on.copied().unwrap_or(false).then(|| OsString::from("1"));
+                    }
                     matches
                         .try_get_one::<OsString>(input.long)
                         .ok()
@@ -501,6 +560,15 @@ impl Args for PodArgs {
             .iter()
             .filter(|input| input.only.is_none_or(|only| only == command));
         mine.fold(cmd, |cmd, input| {
+            if input.switch {
+                return cmd.arg(
+                    Arg::new(input.long)
+                        .long(input.long)
+                        .action(ArgAction::SetTrue)
+                        .help(input.help_line())
+                        .help_heading(input.heading),
+                );
+            }
             cmd.arg(
                 Arg::new(input.long)
                     .long(input.long)
@@ -572,6 +640,30 @@ impl Lookup<'_> {
                 ),
             }),
         }
+    }
+
+    /// An on/off switch: `None` when neither the flag nor the env var says.
+    pub fn switch(&self, id: Id) -> Result<Option<Sourced<bool>>, InputError> {
+        let Some(given) = self.text(id)? else {
+            return Ok(None);
+        };
+        let on = match given.value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => true,
+            "0" | "false" | "no" | "off" => false,
+            _ => {
+                let input = input(id);
+                return Err(InputError {
+                    subject: input.subject(),
+                    found: Some(given.found()),
+                    problem: "is not on or off".into(),
+                    fix: format!(
+                        "set {}=1 to turn it on, or 0 (or unset it) to turn it off",
+                        input.env[0]
+                    ),
+                });
+            }
+        };
+        Ok(Some(Sourced::new(on, given.source)))
     }
 
     /// A path: bytes, given or the default.

@@ -11,12 +11,15 @@ use super::render::write_env_file;
 use crate::cli::ExecArgs;
 use crate::error::{Error, ExecError, Result};
 use crate::init;
-use crate::inputs::ProcessEnv;
+use crate::inputs::{Lookup, ProcessEnv};
 
 pub fn run(args: ExecArgs) -> Result<ExitCode> {
     let env = ProcessEnv;
     // Checked first, so a bad switch writes nothing.
-    let init = init::options(args.init, args.process_group, &env)?;
+    let init = init::options(&Lookup {
+        args: &args.pod,
+        env: &env,
+    })?;
     let (program, rest) = args
         .command
         .split_first()
