@@ -1,11 +1,9 @@
 //! `relnode advise`: the decision tree, and the setup for the shape it picks, printed or written
 //! into a directory. Gathers no pod facts.
 
-use std::io::{IsTerminal as _, Write};
+use std::io::IsTerminal as _;
 use std::path::Path;
 use std::process::ExitCode;
-
-use anyhow::Context as _;
 
 use crate::advise::{self, Answers, Args};
 use crate::atomic;
@@ -41,11 +39,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         advise::to_text(&files)
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    super::print(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

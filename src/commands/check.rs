@@ -2,10 +2,7 @@
 //! the pod (see `crate::check`). Exit 0 when nothing failed, 1 when a check failed, 2 for bad
 //! input.
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use anyhow::Context as _;
 
 use super::Pod;
 use crate::check::{self, gather};
@@ -37,11 +34,7 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
         gather::Format::Text => check::text::render(&report),
         gather::Format::Json => check::json::render(&report),
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    super::print(text.as_bytes())?;
     Ok(if report.failed() {
         ExitCode::from(EXIT_FAILURE)
     } else {

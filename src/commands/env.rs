@@ -1,9 +1,6 @@
 //! `relnode env`: print the variables, for `eval`, `.` or a file.
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use anyhow::Context as _;
 
 use super::Pod;
 use crate::cli::{EnvArgs, Format};
@@ -20,10 +17,6 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
         Format::Dotenv => Encoding::Dotenv,
     };
     let bytes = encoding.encode(&pod.output(), &env)?;
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(&bytes)
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    super::print(&bytes)?;
     Ok(ExitCode::SUCCESS)
 }

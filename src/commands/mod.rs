@@ -24,6 +24,18 @@ use crate::inputs::{Env, Lookup, PodArgs};
 use crate::node::Node;
 use crate::output::{Output, Selected};
 
+/// Writes a command's result to stdout, all of it or an error (a closed pipe, a full disk).
+pub fn print(bytes: &[u8]) -> Result<()> {
+    use anyhow::Context as _;
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .context("cannot write to stdout")?;
+    Ok(())
+}
+
 /// This pod: its facts and the node they name.
 pub struct Pod {
     pub facts: PodFacts,

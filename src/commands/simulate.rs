@@ -1,10 +1,7 @@
 //! `relnode simulate --from FILE|-`: the node names libcluster would dial, from kubectl's JSON.
 //! Gathers no pod facts; the rules live in `simulate` and `naming`.
 
-use std::io::Write;
 use std::process::ExitCode;
-
-use anyhow::Context as _;
 
 use crate::error::{Result, shown};
 use crate::files;
@@ -68,11 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     } else {
         simulate::to_text(&config, kind, &rows, own)
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-        .context("cannot write to stdout")?;
+    super::print(text.as_bytes())?;
     // Like a failed check: the name asked about is not dialled.
     Ok(match own {
         Some((_, None)) => ExitCode::from(1),
