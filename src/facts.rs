@@ -171,6 +171,7 @@ pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFac
 /// The pod's namespace as `gather` finds it (flag, env vars, the service-account file,
 /// resolv.conf), for a command that needs it whatever the shape: `check`'s API path. `None`
 /// when nothing gives one; a file that exists but cannot be read is an error, as in `gather`.
+#[cfg(feature = "check")]
 pub fn namespace(lookup: &Lookup) -> Result<Option<Sourced<String>>> {
     let mut gatherer = Gatherer {
         lookup,

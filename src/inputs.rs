@@ -681,6 +681,7 @@ impl Lookup<'_> {
 
     /// An env var outside the table that relnode interprets (libcluster's own CLUSTER_DOMAIN,
     /// kubelet's KUBERNETES_SERVICE_HOST): text, empty counts as unset, not UTF-8 is bad input.
+    #[cfg(feature = "check")]
     pub fn var_text(&self, name: &str) -> Result<Option<String>, InputError> {
         match self.env.var_os(name).filter(|v| !v.is_empty()) {
             None => Ok(None),

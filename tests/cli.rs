@@ -377,6 +377,11 @@ fn render_is_atomic_deterministic_and_private_with_a_cookie() {
     let out_s = out.to_str().expect("utf-8");
     ok(pod.run(&["render", "-o", out_s], &env));
     let first = std::fs::read(&out).expect("rendered");
+    assert!(
+        first.ends_with(b"RELEASE_NODE='app@10.0.0.1'\n"),
+        "the file ends with its last export and one newline: {:?}",
+        String::from_utf8_lossy(&first)
+    );
     assert_eq!(
         std::fs::metadata(&out).expect("meta").permissions().mode() & 0o777,
         0o644
