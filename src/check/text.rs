@@ -30,9 +30,15 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "        {line}");
         }
     }
+    // dns_cluster, not libcluster, does the dialling for the dnscluster strategy.
+    let dialler = if report.shape.strategy == crate::naming::Strategy::DnsCluster {
+        "dns_cluster"
+    } else {
+        "libcluster"
+    };
     match &report.dialled {
         Some(dialled) => {
-            let _ = writeln!(out, "names libcluster would dial ({}):", dialled.len());
+            let _ = writeln!(out, "names {dialler} would dial ({}):", dialled.len());
             for dial in dialled {
                 let mark = if dial.ours { "  <- this node" } else { "" };
                 let _ = writeln!(out, "  {}{mark}", dial.name);
@@ -44,7 +50,7 @@ pub fn render(report: &Report) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "names libcluster would dial: unknown (its lookup failed)"
+                "names {dialler} would dial: unknown (its lookup failed)"
             );
         }
     }
