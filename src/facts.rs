@@ -293,8 +293,10 @@ impl Gatherer<'_> {
         };
         let cookie = self.cookie()?;
         let query = self.query(shape, fly.as_ref())?;
-        if shape.strategy == Strategy::DnsCluster {
-            warnings.extend(self.dual_stack_note(ip.as_ref())?);
+        if shape.strategy == Strategy::DnsCluster
+            || (shape.strategy == Strategy::DnsSrv && shape.mode == Mode::Dns)
+        {
+            warnings.extend(self.dual_stack_note(shape, ip.as_ref())?);
         }
         // libcluster's own limits matter only to a mix release that runs it.
         if target.value == TargetKind::Elixir {
@@ -401,7 +403,13 @@ impl Gatherer<'_> {
     }
 
     /// A dual-stack pod without a chosen family: dns_cluster dials both families' names.
-    fn dual_stack_note(&self, ip: Option<&Sourced<IpAddr>>) -> Result<Option<String>> {
+    /// A dual-stack pod is found under two names, one per family, by the shapes that name
+    /// nodes after addresses DNS returns: say which one this node answers to.
+    fn dual_stack_note(
+        &self,
+        shape: Shape,
+        ip: Option<&Sourced<IpAddr>>,
+    ) -> Result<Option<String>> {
         if self.lookup.text(Id::IpFamily)?.is_some() {
             return Ok(None);
         }
@@ -418,8 +426,13 @@ impl Gatherer<'_> {
             return Ok(None);
         }
         let chosen = ip.map(|i| i.value.to_string()).unwrap_or_default();
+        let how = if shape.strategy == Strategy::DnsCluster {
+            "dns_cluster looks up A and AAAA and dials <basename>@ every address"
+        } else {
+            "CoreDNS gives a dual-stack Deployment pod one SRV target per family (its dashed IPv4 and IPv6), and libcluster dials both"
+        };
         Ok(Some(format!(
-            "a dual-stack pod with strategy dnscluster: dns_cluster looks up A and AAAA and dials <basename>@ every address, so each peer is dialled under both families' names and only the one this node is named by ({chosen}) connects; the other dials fail harmlessly. Set --ip-family (RELNODE_IP_FAMILY) to choose: ipv4, or ipv6 (distribution then runs over IPv6)"
+            "a dual-stack pod with {shape}: {how}, so each peer is dialled under both families' names and only the one this node is named by ({chosen}) connects; the other dials fail harmlessly. Set --ip-family (RELNODE_IP_FAMILY) to choose: ipv4, or ipv6 (distribution then runs over IPv6)"
         )))
     }
 

@@ -932,3 +932,52 @@ fn an_unwritable_output_says_what_to_do_and_starts_nothing() {
     assert!(err.contains("--output") && err.contains("fix: "), "{err}");
     assert!(!exists(&marker), "the release started without its env file");
 }
+
+/// A dual-stack pod behind a headless Service has one SRV target per family: the shapes that
+/// name a node after a DNS answer say which name this node answers to, unless the family was
+/// chosen.
+#[test]
+fn dual_stack_pods_hear_which_of_their_two_names_connects() {
+    let pod = Pod::new("dual-srv");
+    let args = [
+        "env",
+        "--strategy",
+        "dnssrv",
+        "--mode",
+        "dns",
+        "--service",
+        "app-headless",
+        "--namespace",
+        "shop",
+        "--cluster-domain",
+        "cluster.local",
+    ];
+    let dual = [("RELEASE_NAME", "app"), ("MY_POD_IPS", "10.42.0.7,fd00::7")];
+    let out = pod.run(&args, &dual);
+    assert!(
+        stdout(&out).contains("RELEASE_NODE='app@10-42-0-7.app-headless.shop.svc.cluster.local'"),
+        "{}",
+        stdout(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("one SRV target per family") && err.contains("(10.42.0.7) connects"),
+        "{err}"
+    );
+    // Single stack, or the family chosen: nothing to say.
+    for (env, extra) in [
+        (
+            &[("RELEASE_NAME", "app"), ("MY_POD_IPS", "10.42.0.7")][..],
+            None,
+        ),
+        (&dual[..], Some("--ip-family=ipv6")),
+    ] {
+        let mut all = args.to_vec();
+        all.extend(extra);
+        let err = stderr(&pod.run(&all, env));
+        assert!(
+            !err.contains("one SRV target per family"),
+            "{extra:?}: {err}"
+        );
+    }
+}
