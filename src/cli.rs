@@ -61,10 +61,10 @@ pub enum CliCommand {
     Check(CheckArgs),
     /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
     #[cfg(feature = "tools")]
-    Simulate(crate::simulate::Args),
+    Simulate(SimulateArgs),
     /// Choose the libcluster strategy for a workload and print the setup that makes it work
     #[cfg(feature = "tools")]
-    Advise(crate::advise::Args),
+    Advise(AdviseArgs),
     /// Print a shell completion script
     #[cfg(feature = "completions")]
     Completions {
@@ -131,6 +131,87 @@ pub struct CheckArgs {
 #[cfg(feature = "check")]
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CheckFormat {
+    Text,
+    Json,
+}
+
+#[cfg(feature = "tools")]
+// `relnode simulate`'s flags. No pod inputs: everything comes from the document.
+/// Show the node names libcluster 3.5.0 would dial, from `kubectl get endpoints|endpointslices|pods
+/// -o json`, and flag every entry that will not work
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// kubectl's -o json output for endpoints, endpointslices or pods; `-` reads stdin
+    #[arg(long, value_name = "FILE|-")]
+    pub from: String,
+    /// libcluster strategy: kubernetes, dns or dnssrv
+    #[arg(long, value_name = "STRATEGY", default_value = "kubernetes")]
+    pub strategy: String,
+    /// libcluster mode: ip, dns or hostname [default: ip; dnssrv: hostname]
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+    /// The part before '@' (kubernetes_node_basename / application_name)
+    #[arg(long, value_name = "NAME")]
+    pub basename: String,
+    /// libcluster's kubernetes_cluster_name (names end in <NAME>.local)
+    #[arg(long, value_name = "NAME", default_value = "cluster")]
+    pub cluster_name: String,
+    /// The cluster's DNS domain, for dnssrv (SRV targets end in it)
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub cluster_domain: String,
+    /// kubernetes_service_name for mode hostname [default: each Endpoints' own Service]
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// A dual-stack Service's primary family (its Endpoints carry only that one): ipv4 or ipv6
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
+    pub ip_family: String,
+    /// Say whether this node name is among the dialled ones (exit 1 when it is not)
+    #[arg(long = "self", value_name = "NAME")]
+    pub self_name: Option<String>,
+    /// text: one line per entry; json: one object
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[cfg(feature = "tools")]
+// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
+/// Choose the libcluster strategy for a workload (the seed article's decision tree) and print the
+/// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
+#[derive(Args, Debug, Default)]
+pub struct AdviseArgs {
+    /// May the pods run under a service account allowed to list Endpoints? yes or no
+    #[arg(long, value_name = "yes|no")]
+    pub service_account: Option<String>,
+    /// The workload kind: deployment or statefulset
+    #[arg(long, value_name = "KIND")]
+    pub workload: Option<String>,
+    /// The release name: the node basename, the pods' `app` label and the objects' name
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    /// The Kubernetes namespace
+    #[arg(long, value_name = "NS", default_value = "default")]
+    pub namespace: String,
+    /// The headless Service [default: <app>-headless]
+    #[arg(long, value_name = "SERVICE")]
+    pub service: Option<String>,
+    /// The pods' IP family: ipv4, ipv6 or dual
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
+    pub ip_family: String,
+    /// The cluster's DNS domain
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    pub cluster_domain: String,
+    /// Write advice.txt, libcluster.exs, env.sh.eex and kubernetes.yaml into this directory
+    #[arg(long, short, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// text: the advice and every file, one after the other; json: one object
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+/// `simulate` and `advise`: a report for people, or one JSON object.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum TextOrJson {
+    #[default]
     Text,
     Json,
 }

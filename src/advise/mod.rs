@@ -2,9 +2,9 @@
 //! the setup that makes the chosen shape work: libcluster's config, rel/env.sh.eex, the
 //! relnode invocation and the Kubernetes objects. It gathers no pod facts.
 
+use crate::cli::AdviseArgs;
 use std::io::{BufRead as _, Read as _, Write as _};
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use anyhow::Context as _;
 use serde_json::json;
@@ -12,40 +12,6 @@ use serde_json::json;
 use crate::error::Result;
 use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
 use crate::simulate::bad;
-
-// `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
-/// Choose the libcluster strategy for a workload (the seed article's decision tree) and print the
-/// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
-#[derive(clap::Args, Debug, Default)]
-pub struct Args {
-    /// May the pods run under a service account allowed to list Endpoints? yes or no
-    #[arg(long, value_name = "yes|no")]
-    pub service_account: Option<String>,
-    /// The workload kind: deployment or statefulset
-    #[arg(long, value_name = "KIND")]
-    pub workload: Option<String>,
-    /// The release name: the node basename, the pods' `app` label and the objects' name
-    #[arg(long, value_name = "NAME")]
-    pub app: Option<String>,
-    /// The Kubernetes namespace
-    #[arg(long, value_name = "NS", default_value = "default")]
-    pub namespace: String,
-    /// The headless Service [default: <app>-headless]
-    #[arg(long, value_name = "SERVICE")]
-    pub service: Option<String>,
-    /// The pods' IP family: ipv4, ipv6 or dual
-    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
-    pub ip_family: String,
-    /// The cluster's DNS domain
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
-    pub cluster_domain: String,
-    /// Write advice.txt, libcluster.exs, env.sh.eex and kubernetes.yaml into this directory
-    #[arg(long, short, value_name = "DIR")]
-    pub output: Option<PathBuf>,
-    /// text: the advice and every file, one after the other; json: one object
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
-    pub format: String,
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
@@ -306,7 +272,7 @@ fn label(flag: &str, value: &str, what: &str) -> Result<()> {
 }
 
 impl Answers {
-    pub fn from_args(args: &Args, interactive: bool) -> Result<Answers> {
+    pub fn from_args(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
         let sa = answer(
             args.service_account.clone(),
             "--service-account",

@@ -5,24 +5,14 @@ use std::io::IsTerminal as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::advise::{self, Answers, Args};
+use crate::advise::{self, Answers};
 use crate::atomic;
+use crate::cli::{AdviseArgs, TextOrJson};
 use crate::error::{Result, shown};
 use crate::simulate::bad;
 
-pub fn run(args: Args) -> Result<ExitCode> {
-    let json_out = match args.format.as_str() {
-        "text" => false,
-        "json" => true,
-        other => {
-            return Err(bad(
-                "--format",
-                Some(other),
-                "is not a format",
-                "use text or json",
-            ));
-        }
-    };
+pub fn run(args: AdviseArgs) -> Result<ExitCode> {
+    let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let answers = Answers::from_args(&args, interactive)?;
     let decision = advise::decide(&answers);

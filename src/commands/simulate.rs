@@ -3,26 +3,16 @@
 
 use std::process::ExitCode;
 
+use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{Result, shown};
 use crate::files;
-use crate::simulate::{self, Args, Config, Verdict, bad, input};
+use crate::simulate::{self, Config, Verdict, bad, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
 
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(args: SimulateArgs) -> Result<ExitCode> {
     let config = Config::from_args(&args)?;
-    let json_out = match args.format.as_str() {
-        "text" => false,
-        "json" => true,
-        other => {
-            return Err(bad(
-                "--format",
-                Some(other),
-                "is not a format",
-                "use text or json",
-            ));
-        }
-    };
+    let json_out = args.format == TextOrJson::Json;
     let ipv6_primary = match args.ip_family.as_str() {
         "ipv4" => false,
         "ipv6" => true,

@@ -14,42 +14,7 @@ use crate::error::{Error, InputError, Result, shown};
 use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
 use input::{Entry, Kind, Listed, TargetRef};
 
-// `relnode simulate`'s flags. No pod inputs: everything comes from the document.
-/// Show the node names libcluster 3.5.0 would dial, from `kubectl get endpoints|endpointslices|pods
-/// -o json`, and flag every entry that will not work
-#[derive(clap::Args, Debug)]
-pub struct Args {
-    /// kubectl's -o json output for endpoints, endpointslices or pods; `-` reads stdin
-    #[arg(long, value_name = "FILE|-")]
-    pub from: String,
-    /// libcluster strategy: kubernetes, dns or dnssrv
-    #[arg(long, value_name = "STRATEGY", default_value = "kubernetes")]
-    pub strategy: String,
-    /// libcluster mode: ip, dns or hostname [default: ip; dnssrv: hostname]
-    #[arg(long, value_name = "MODE")]
-    pub mode: Option<String>,
-    /// The part before '@' (kubernetes_node_basename / application_name)
-    #[arg(long, value_name = "NAME")]
-    pub basename: String,
-    /// libcluster's kubernetes_cluster_name (names end in <NAME>.local)
-    #[arg(long, value_name = "NAME", default_value = "cluster")]
-    pub cluster_name: String,
-    /// The cluster's DNS domain, for dnssrv (SRV targets end in it)
-    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
-    pub cluster_domain: String,
-    /// kubernetes_service_name for mode hostname [default: each Endpoints' own Service]
-    #[arg(long, value_name = "SERVICE")]
-    pub service: Option<String>,
-    /// A dual-stack Service's primary family (its Endpoints carry only that one): ipv4 or ipv6
-    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
-    pub ip_family: String,
-    /// Say whether this node name is among the dialled ones (exit 1 when it is not)
-    #[arg(long = "self", value_name = "NAME")]
-    pub self_name: Option<String>,
-    /// text: one line per entry; json: one object
-    #[arg(long, value_name = "FORMAT", default_value = "text")]
-    pub format: String,
-}
+use crate::cli::SimulateArgs;
 
 /// What libcluster does with one entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,7 +73,7 @@ pub(crate) fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, f
 }
 
 impl Config {
-    pub fn from_args(args: &Args) -> Result<Config> {
+    pub fn from_args(args: &SimulateArgs) -> Result<Config> {
         let strategy: Strategy = args.strategy.parse().map_err(|()| {
             bad(
                 "--strategy",
