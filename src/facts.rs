@@ -40,7 +40,7 @@ pub struct PodFacts {
     /// What reads the name (`--target`).
     pub target: Sourced<TargetKind>,
     /// `kubernetes` or `fly`.
-    pub platform: Sourced<&'static str>,
+    pub platform: Sourced<fly::Platform>,
     /// Strategy dnscluster: the name dns_cluster looks up, handed on as DNS_CLUSTER_QUERY.
     pub query: Option<Sourced<String>>,
     /// Said once the name is known to be good.
@@ -205,7 +205,7 @@ impl Gatherer<'_> {
     fn gather(mut self) -> Result<PodFacts> {
         let target = self.target()?;
         let platform = fly::platform(self.lookup)?;
-        let fly = if platform.value == "fly" {
+        let fly = if platform.value == fly::Platform::Fly {
             Some(fly::gather(self.lookup, &platform)?)
         } else {
             None

@@ -171,11 +171,27 @@ fn private_ip(raw: &str) -> Result<Ipv6Addr, FlyError> {
 }
 
 /// The platform as chosen (`--platform`) or detected, for `--explain`.
-pub fn platform(lookup: &Lookup) -> Result<Sourced<&'static str>, InputError> {
+/// Where the node runs: it decides where the name's facts come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Platform {
+    Kubernetes,
+    Fly,
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Platform::Kubernetes => "kubernetes",
+            Platform::Fly => "fly",
+        })
+    }
+}
+
+pub fn platform(lookup: &Lookup) -> Result<Sourced<Platform>, InputError> {
     if let Some(given) = lookup.text(Id::Platform)? {
         return match given.value.to_ascii_lowercase().as_str() {
-            "fly" | "fly.io" => Ok(Sourced::new("fly", given.source)),
-            "kubernetes" | "k8s" => Ok(Sourced::new("kubernetes", given.source)),
+            "fly" | "fly.io" => Ok(Sourced::new(Platform::Fly, given.source)),
+            "kubernetes" | "k8s" => Ok(Sourced::new(Platform::Kubernetes, given.source)),
             _ => Err(InputError {
                 subject: input(Id::Platform).subject(),
                 found: Some(given.found()),
@@ -187,11 +203,11 @@ pub fn platform(lookup: &Lookup) -> Result<Sourced<&'static str>, InputError> {
     let present = |var| lookup.var_os(var).is_some();
     Ok(if detected(present(APP_NAME), present(PRIVATE_IP)) {
         Sourced::new(
-            "fly",
+            Platform::Fly,
             Source::Derived("detected: FLY_APP_NAME or FLY_PRIVATE_IP is set"),
         )
     } else {
-        Sourced::new("kubernetes", Source::Default)
+        Sourced::new(Platform::Kubernetes, Source::Default)
     })
 }
 
@@ -204,7 +220,7 @@ pub struct FlyFacts {
 }
 
 /// Reads the Machine's variables; every failure names the variable and how Fly was chosen.
-pub fn gather(lookup: &Lookup, platform: &Sourced<&'static str>) -> Result<FlyFacts, InputError> {
+pub fn gather(lookup: &Lookup, platform: &Sourced<Platform>) -> Result<FlyFacts, InputError> {
     let why = format!("platform fly, {}", platform.source);
     let scheme = match lookup.text(Id::FlyBasename)? {
         None => Basename::Deploy,

@@ -55,16 +55,6 @@ impl Pod {
             }
         }
         let name = facts.node_name()?;
-        // After the name is known to be good: a failure's one message stays one message.
-        for warning in &facts.warnings {
-            eprintln!("relnode: warning: {warning}");
-        }
-        if args.explain {
-            eprintln!(
-                "relnode: {:<15} {name:<40} dialled by {}",
-                "node name", facts.shape
-            );
-        }
         let node = Node {
             name,
             cookie: facts.cookie.as_ref().map(|c| c.value.clone()),
@@ -72,8 +62,16 @@ impl Pod {
         };
         let query = facts.query.as_ref().map(|q| q.value.as_str());
         let target = Selected::new(&facts.target, &Lookup { args, env }, &node, query)?;
-        for warning in target.warnings(&node) {
+        // Only now that the name and the target are known to be good: a failure's one message
+        // stays one message.
+        for warning in facts.warnings.iter().cloned().chain(target.warnings(&node)) {
             eprintln!("relnode: warning: {warning}");
+        }
+        if args.explain {
+            eprintln!(
+                "relnode: {:<15} {:<40} dialled by {}",
+                "node name", node.name, facts.shape
+            );
         }
         Ok(Pod {
             facts,
