@@ -193,6 +193,15 @@ pub fn namespace(lookup: &Lookup) -> Result<Option<Sourced<String>>> {
     Ok(found)
 }
 
+/// The pod IP relnode names the node after, and what it says about the pod's families.
+struct PodIp {
+    chosen: Option<Sourced<IpAddr>>,
+    /// Distribution must listen on IPv6.
+    ipv6: bool,
+    /// The pod has IPv4 and IPv6 addresses and no `--ip-family` chose between them.
+    dual_stack_unchosen: bool,
+}
+
 struct Gatherer<'a> {
     lookup: &'a Lookup<'a>,
     wrapped_command: Option<&'a OsStr>,
@@ -255,8 +264,16 @@ impl Gatherer<'_> {
             None
         };
         // Fly: always the 6PN address, always IPv6 distribution (remote and rpc too).
-        let (ip, ipv6) = match &fly {
-            Some(fly) => (Some(fly.ip.clone()), true),
+        let PodIp {
+            chosen: ip,
+            ipv6,
+            dual_stack_unchosen,
+        } = match &fly {
+            Some(fly) => PodIp {
+                chosen: Some(fly.ip.clone()),
+                ipv6: true,
+                dual_stack_unchosen: false,
+            },
             None => self.ip(shape, hostname.as_ref())?,
         };
         let namespace = if shape.needs_namespace() {
@@ -293,10 +310,11 @@ impl Gatherer<'_> {
         };
         let cookie = self.cookie()?;
         let query = self.query(shape, fly.as_ref())?;
-        if shape.strategy == Strategy::DnsCluster
-            || (shape.strategy == Strategy::DnsSrv && shape.mode == Mode::Dns)
+        if dual_stack_unchosen
+            && (shape.strategy == Strategy::DnsCluster
+                || (shape.strategy == Strategy::DnsSrv && shape.mode == Mode::Dns))
         {
-            warnings.extend(self.dual_stack_note(shape, ip.as_ref())?);
+            warnings.push(dual_stack_note(shape, ip.as_ref()));
         }
         // libcluster's own limits matter only to a mix release that runs it.
         if target.value == TargetKind::Elixir {
@@ -403,38 +421,6 @@ impl Gatherer<'_> {
     }
 
     /// A dual-stack pod without a chosen family: dns_cluster dials both families' names.
-    /// A dual-stack pod is found under two names, one per family, by the shapes that name
-    /// nodes after addresses DNS returns: say which one this node answers to.
-    fn dual_stack_note(
-        &self,
-        shape: Shape,
-        ip: Option<&Sourced<IpAddr>>,
-    ) -> Result<Option<String>> {
-        if self.lookup.text(Id::IpFamily)?.is_some() {
-            return Ok(None);
-        }
-        let Some(list) = self.lookup.text(Id::PodIps)? else {
-            return Ok(None);
-        };
-        let families: Vec<bool> = list
-            .value
-            .split(',')
-            .filter_map(|i| i.trim().parse::<IpAddr>().ok())
-            .map(|i| i.is_ipv6())
-            .collect();
-        if !(families.contains(&true) && families.contains(&false)) {
-            return Ok(None);
-        }
-        let chosen = ip.map(|i| i.value.to_string()).unwrap_or_default();
-        let how = if shape.strategy == Strategy::DnsCluster {
-            "dns_cluster looks up A and AAAA and dials <basename>@ every address"
-        } else {
-            "CoreDNS gives a dual-stack Deployment pod one SRV target per family (its dashed IPv4 and IPv6), and libcluster dials both"
-        };
-        Ok(Some(format!(
-            "a dual-stack pod with {shape}: {how}, so each peer is dialled under both families' names and only the one this node is named by ({chosen}) connects; the other dials fail harmlessly. Set --ip-family (RELNODE_IP_FAMILY) to choose: ipv4, or ipv6 (distribution then runs over IPv6)"
-        )))
-    }
 
     /// libcluster's default, except DNSSRV, whose SRV target depends on the pod: its hostname
     /// when it has a subdomain (kubelet then writes its FQDN line in /etc/hosts), else, for a
@@ -523,11 +509,7 @@ impl Gatherer<'_> {
     }
 
     /// The pod IP, chosen from the primary IP and the dual-stack list by family.
-    fn ip(
-        &mut self,
-        shape: Shape,
-        hostname: Option<&Sourced<String>>,
-    ) -> Result<(Option<Sourced<IpAddr>>, bool)> {
+    fn ip(&mut self, shape: Shape, hostname: Option<&Sourced<String>>) -> Result<PodIp> {
         let primary = match self.lookup.text(Id::PodIp)? {
             Some(s) => Some(Sourced::new(parse_ip(Id::PodIp, &s, &s.value)?, s.source)),
             None => None,
@@ -560,6 +542,9 @@ impl Gatherer<'_> {
             },
             None => None,
         };
+        let both_families =
+            list.iter().any(|i| i.value.is_ipv6()) && list.iter().any(|i| i.value.is_ipv4());
+        let dual_stack_unchosen = family.is_none() && both_families;
         let chosen = match family {
             None => primary.or_else(|| list.into_iter().next()),
             Some(want_v6) => {
@@ -617,7 +602,11 @@ impl Gatherer<'_> {
                 None => false,
             },
         };
-        Ok((chosen, ipv6))
+        Ok(PodIp {
+            chosen,
+            ipv6,
+            dual_stack_unchosen,
+        })
     }
 
     fn namespace(&mut self) -> Result<Sourced<String>> {
@@ -905,6 +894,20 @@ impl Gatherer<'_> {
         })?;
         Ok(Some(Sourced::new(cookie, Source::File(path.value))))
     }
+}
+
+/// A dual-stack pod is found under two names, one per family, by the shapes that name nodes
+/// after addresses DNS returns: say which one this node answers to.
+fn dual_stack_note(shape: Shape, ip: Option<&Sourced<IpAddr>>) -> String {
+    let chosen = ip.map(|i| i.value.to_string()).unwrap_or_default();
+    let how = if shape.strategy == Strategy::DnsCluster {
+        "dns_cluster looks up A and AAAA and dials <basename>@ every address"
+    } else {
+        "CoreDNS gives a dual-stack Deployment pod one SRV target per family (its dashed IPv4 and IPv6), and libcluster dials both"
+    };
+    format!(
+        "a dual-stack pod with {shape}: {how}, so each peer is dialled under both families' names and only the one this node is named by ({chosen}) connects; the other dials fail harmlessly. Set --ip-family (RELNODE_IP_FAMILY) to choose: ipv4, or ipv6 (distribution then runs over IPv6)"
+    )
 }
 
 /// The kernel hostname's first label (with setHostnameAsFQDN the kernel holds the FQDN).
