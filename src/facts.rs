@@ -420,8 +420,6 @@ impl Gatherer<'_> {
         Ok(Some(Sourced::new(name.to_owned(), given.source)))
     }
 
-    /// A dual-stack pod without a chosen family: dns_cluster dials both families' names.
-
     /// libcluster's default, except DNSSRV, whose SRV target depends on the pod: its hostname
     /// when it has a subdomain (kubelet then writes its FQDN line in /etc/hosts), else, for a
     /// Deployment behind a headless Service, its dashed IP.
