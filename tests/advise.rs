@@ -77,13 +77,9 @@ fn examples() -> PathBuf {
 }
 
 fn advise(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("advise")
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .expect("run relnode")
+    let mut all = vec!["advise"];
+    all.extend(args);
+    common::relnode_clean(&all)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -15,13 +15,9 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn simulate(args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("simulate")
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .output()
-        .expect("run relnode")
+    let mut all = vec!["simulate"];
+    all.extend(args);
+    common::relnode_clean(&all)
 }
 
 fn text(bytes: &[u8]) -> String {

@@ -83,6 +83,17 @@ impl Drop for Pod {
     }
 }
 
+/// relnode with `args`, an empty environment and no stdin: for the commands that take no pod
+/// facts (`simulate`, `advise`).
+pub fn relnode_clean(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run relnode")
+}
+
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
