@@ -48,6 +48,17 @@ fn refused(out: &Output, says: &[&str]) {
     }
 }
 
+/// `sh -c SCRIPT sh ARGS…` in a new mount namespace, with only PATH and `env` set (root).
+fn in_mount_namespace(script: &str, args: &[&OsStr], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new("unshare");
+    cmd.args(["--mount", "sh", "-c", script, "sh"])
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied());
+    cmd
+}
+
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success());
@@ -459,16 +470,11 @@ fn an_unreadable_default_resolv_conf_is_an_error_not_the_default_domain() {
     let pod = Pod::new("default-resolv");
     let fifo = pod.path("fifo");
     mkfifo(&fifo);
-    let mut cmd = Command::new("unshare");
-    cmd.args(["--mount", "sh", "-c"])
-        .arg(r#"mount --bind "$1" /etc/resolv.conf && exec "$2" env --strategy dnssrv --mode hostname --hostname web-0 --service web"#)
-        .arg("sh")
-        .arg(&fifo)
-        .arg(BIN)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RELEASE_NAME", "app")
-        .env("MY_POD_NAMESPACE", "shop");
+    let cmd = in_mount_namespace(
+        r#"mount --bind "$1" /etc/resolv.conf && exec "$2" env --strategy dnssrv --mode hostname --hostname web-0 --service web"#,
+        &[fifo.as_os_str(), OsStr::new(BIN)],
+        &[("RELEASE_NAME", "app"), ("MY_POD_NAMESPACE", "shop")],
+    );
     let out = bounded(cmd, 10);
     refused(&out, &["--resolv-conf", "/etc/resolv.conf", "FIFO"]);
 }
@@ -582,18 +588,14 @@ fn a_full_volume_says_so() {
     let pod = Pod::new("enospc");
     let mnt = pod.path("full");
     std::fs::create_dir_all(&mnt).expect("mkdir");
-    let out = Command::new("unshare")
-        .args(["--mount", "sh", "-c"])
-        .arg(r#"mount -t tmpfs -o size=4k tmpfs "$1" && head -c 1048576 /dev/zero > "$1/fill" 2>/dev/null; exec "$2" render --cookie-file "$3" --output "$1/env.sh""#)
-        .arg("sh")
-        .arg(&mnt)
-        .arg(BIN)
-        .arg(pod.write("cookie", &"c".repeat(255)))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(BASE.iter().copied())
-        .output()
-        .expect("unshare");
+    let cookie = pod.write("cookie", &"c".repeat(255));
+    let out = in_mount_namespace(
+        r#"mount -t tmpfs -o size=4k tmpfs "$1" && head -c 1048576 /dev/zero > "$1/fill" 2>/dev/null; exec "$2" render --cookie-file "$3" --output "$1/env.sh""#,
+        &[mnt.as_os_str(), OsStr::new(BIN), cookie.as_os_str()],
+        BASE,
+    )
+    .output()
+    .expect("unshare");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("the volume is full"),
