@@ -246,6 +246,20 @@ mod tests {
         );
     }
 
+    /// What `check`'s resolver reads: nameservers, search list, ndots, timeout and attempts.
+    #[test]
+    fn resolver_options_are_read() {
+        let conf = ResolvConf::parse(
+            b"search ns1.svc.cluster.local svc.cluster.local\nnameserver fd00::a\noptions ndots:5 timeout:1 attempts:3\n",
+        );
+        assert_eq!(
+            conf.nameservers,
+            vec!["fd00::a".parse::<IpAddr>().expect("ip")]
+        );
+        assert_eq!(conf.search, ["ns1.svc.cluster.local", "svc.cluster.local"]);
+        assert_eq!((conf.ndots, conf.timeout_secs, conf.attempts), (5, 1, 3));
+    }
+
     /// One stray byte costs its word, not the file (a silent fallback to cluster.local
     /// would give every pod a wrong name).
     #[test]

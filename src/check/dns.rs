@@ -12,46 +12,12 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-/// What the resolver is configured with, as glibc and Erlang's `inet_res` read resolv.conf.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvConf {
-    pub nameservers: Vec<SocketAddr>,
-    pub search: Vec<String>,
-    /// glibc's `options ndots:N` (default 1; Kubernetes writes 5).
-    pub ndots: usize,
-    /// glibc's `options timeout:N` per try (default 5 s) and `attempts:N` (default 2).
-    pub timeout: Duration,
-    pub attempts: u32,
-}
+/// The resolver's configuration is kubelet's resolv.conf as `kubelet::ResolvConf` parses it
+/// (nameservers asked on port 53, as every resolver does).
+pub use crate::kubelet::ResolvConf;
 
-impl Default for ResolvConf {
-    fn default() -> Self {
-        ResolvConf {
-            nameservers: Vec::new(),
-            search: Vec::new(),
-            ndots: 1,
-            timeout: Duration::from_secs(5),
-            attempts: 2,
-        }
-    }
-}
-
-impl From<&crate::kubelet::ResolvConf> for ResolvConf {
-    /// kubelet's parser reads the file; nameservers are asked on port 53, as every resolver does.
-    fn from(conf: &crate::kubelet::ResolvConf) -> ResolvConf {
-        ResolvConf {
-            nameservers: conf
-                .nameservers
-                .iter()
-                .map(|ip| SocketAddr::new(*ip, 53))
-                .collect(),
-            search: conf.search.clone(),
-            ndots: conf.ndots as usize,
-            timeout: Duration::from_secs(u64::from(conf.timeout_secs)),
-            attempts: conf.attempts,
-        }
-    }
-}
+/// The port every nameserver in resolv.conf is asked on.
+const DNS_PORT: u16 = 53;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RecordType {
@@ -172,7 +138,7 @@ impl Resolver {
             }
         });
         match rule {
-            SearchRule::Libc if dots >= self.conf.ndots => {
+            SearchRule::Libc if dots >= self.conf.ndots as usize => {
                 std::iter::once(name.to_owned()).chain(searched).collect()
             }
             SearchRule::Libc => searched.chain(std::iter::once(name.to_owned())).collect(),
@@ -220,13 +186,15 @@ impl Resolver {
         }
         let mut last = Outcome::Timeout;
         for _ in 0..self.conf.attempts.max(1) {
-            for server in &self.conf.nameservers {
+            for ip in &self.conf.nameservers {
+                let server = SocketAddr::new(*ip, DNS_PORT);
                 let now = Instant::now();
                 if now >= deadline {
                     return last;
                 }
-                let wait = self.conf.timeout.min(deadline - now);
-                match ask(*server, &message, rtype, wait) {
+                let per_try = Duration::from_secs(u64::from(self.conf.timeout_secs));
+                let wait = per_try.min(deadline - now);
+                match ask(server, &message, rtype, wait) {
                     Ok(Answer::Final(outcome)) => return outcome,
                     Ok(Answer::ServerFailed(problem)) => last = Outcome::Failed(problem),
                     Err(AskError::Timeout) => {}
@@ -521,21 +489,7 @@ fn read_name(msg: &[u8], mut pos: usize) -> Option<(String, usize)> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn resolv_conf_from_kubelets_parser() {
-        let parsed = crate::kubelet::ResolvConf::parse(
-            b"search ns1.svc.cluster.local svc.cluster.local\nnameserver fd00::a\noptions ndots:5 timeout:1 attempts:3\n",
-        );
-        let conf = ResolvConf::from(&parsed);
-        assert_eq!(conf.nameservers, vec!["[fd00::a]:53".parse().unwrap()]);
-        assert_eq!(conf.search, ["ns1.svc.cluster.local", "svc.cluster.local"]);
-        assert_eq!(
-            (conf.ndots, conf.timeout, conf.attempts),
-            (5, Duration::from_secs(1), 3)
-        );
-    }
-
-    fn resolver(ndots: usize) -> Resolver {
+    fn resolver(ndots: u32) -> Resolver {
         let conf = ResolvConf {
             search: vec!["ns.svc.cluster.local".into(), "svc.cluster.local".into()],
             ndots,

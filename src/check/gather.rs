@@ -8,7 +8,6 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::dns::ResolvConf;
 use super::{ApiTarget, CheckInput, Lookup};
 use crate::error::{InputError, shown};
 use crate::facts::{DEFAULT_CLUSTER_DOMAIN, PodFacts};
@@ -124,8 +123,7 @@ pub fn prepare(
                 ),
             }
         })?;
-    let kubelet_resolv = kubelet::ResolvConf::parse(&resolv_bytes);
-    let resolv = ResolvConf::from(&kubelet_resolv);
+    let resolv = kubelet::ResolvConf::parse(&resolv_bytes);
 
     let sa_dir = lookup
         .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
@@ -146,12 +144,10 @@ pub fn prepare(
         Some(d) => d,
         None => match text(lookup, Id::ClusterDomain)? {
             Some(d) => d,
-            None => kubelet_resolv
-                .cluster_search(namespace.as_deref())
-                .map_or_else(
-                    || DEFAULT_CLUSTER_DOMAIN.to_owned(),
-                    |s| s.domain.to_owned(),
-                ),
+            None => resolv.cluster_search(namespace.as_deref()).map_or_else(
+                || DEFAULT_CLUSTER_DOMAIN.to_owned(),
+                |s| s.domain.to_owned(),
+            ),
         },
     };
     // libcluster's default kubernetes_cluster_name is "cluster"; relnode's own (derived from

@@ -284,7 +284,7 @@ fn nameservers(input: &CheckInput) -> String {
         .resolv
         .nameservers
         .iter()
-        .map(|s| s.ip().to_string())
+        .map(|ip| ip.to_string())
         .collect();
     if ns.is_empty() {
         "no nameserver".into()
