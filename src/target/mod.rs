@@ -202,9 +202,7 @@ impl Selected {
             kind: target,
             node_var: node_var.map(|v| v.value),
             host_var: host_var.map(|v| v.value),
-            query: query
-                .filter(|_| target.mix_release())
-                .map(str::to_owned),
+            query: query.filter(|_| target.mix_release()).map(str::to_owned),
         };
         let target_subject = || input(Id::Target).subject();
         let found = || Some(format!("{} (from {})", target, kind.source));
@@ -222,9 +220,15 @@ impl Selected {
         }
         if let (Some(_), CookieUse::Refused { fix }) = (&node.cookie, target.cookie()) {
             return Err(InputError {
-                subject: format!("{} with {}", input(Id::CookieFile).subject(), target_subject()),
+                subject: format!(
+                    "{} with {}",
+                    input(Id::CookieFile).subject(),
+                    target_subject()
+                ),
                 found: found(),
-                problem: format!("target {target} has no variable for the cookie that relnode could set"),
+                problem: format!(
+                    "target {target} has no variable for the cookie that relnode could set"
+                ),
                 fix: fix.into(),
             });
         }
@@ -431,17 +435,9 @@ mod tests {
     fn bad_variable_names_and_clashes_are_refused_naming_the_flag() {
         for (kind, pairs, flag) in [
             (t("none"), vec![(Id::NodeVar, "1NODE")], "--node-var"),
-            (
-                t("none"),
-                vec![(Id::NodeVar, "EMQX-NODE")],
-                "--node-var",
-            ),
+            (t("none"), vec![(Id::NodeVar, "EMQX-NODE")], "--node-var"),
             (t("none"), vec![(Id::HostVar, "PATH")], "--host-var"),
-            (
-                t("none"),
-                vec![(Id::HostVar, "LD_PRELOAD")],
-                "--host-var",
-            ),
+            (t("none"), vec![(Id::HostVar, "LD_PRELOAD")], "--host-var"),
             (
                 t("elixir"),
                 vec![(Id::NodeVar, "RELEASE_NODE")],
@@ -470,5 +466,22 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn the_table_names_each_target_once_and_the_default_is_the_inputs() {
+        let mut all: Vec<&str> = TARGETS
+            .iter()
+            .flat_map(|t| std::iter::once(t.name()).chain(t.aliases().iter().copied()))
+            .collect();
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count, "a name or alias twice: {all:?}");
+        for name in all {
+            assert!(named(name).is_some(), "{name}");
+        }
+        assert_eq!(input(Id::Target).otherwise, Some(DEFAULT.name()));
+        assert_eq!(names(), "elixir, vm-args, rabbitmq, none");
     }
 }
