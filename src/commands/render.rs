@@ -12,9 +12,7 @@ use crate::inputs::ProcessEnv;
 pub fn run(args: RenderArgs) -> Result<ExitCode> {
     let pod = Pod::prepare(&args.pod, &ProcessEnv, None)?;
     // `exec` hands the cookie to the release in a variable; a fragment file cannot carry it.
-    if let Some(fragment) = pod.target.fragment()
-        && pod.node.cookie.is_some()
-    {
+    if let (Some(fragment), Some(_)) = (pod.target.fragment(), &pod.node.cookie) {
         return Err(InputError::from(&fragment.cookie_lost).into());
     }
     envfile::write(

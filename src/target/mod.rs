@@ -58,8 +58,7 @@ pub trait Target: Sync {
         None
     }
     /// Said on stderr: what the user must still do that relnode cannot.
-    fn warnings(&self, node: &Node) -> Vec<String> {
-        let _ = node;
+    fn warnings(&self, _: &Node) -> Vec<String> {
         Vec::new()
     }
 }
@@ -161,7 +160,7 @@ pub const QUERY_VAR: &str = "DNS_CLUSTER_QUERY";
 /// The chosen target with its extra variables, checked against each other.
 #[derive(Debug)]
 pub struct Selected {
-    pub kind: &'static dyn Target,
+    kind: &'static dyn Target,
     node_var: Option<String>,
     host_var: Option<String>,
     query: Option<String>,
