@@ -481,6 +481,5 @@ mod tests {
             assert!(named(name).is_some(), "{name}");
         }
         assert_eq!(input(Id::Target).otherwise, Some(DEFAULT.name()));
-        assert_eq!(names(), "elixir, vm-args, rabbitmq, none");
     }
 }
