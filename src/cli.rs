@@ -5,9 +5,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 
-use crate::inputs::PodArgs;
+use crate::inputs::{Id, PodArgs, input};
+use crate::target;
 
 /// `0.1.0 (v0.1.0-3-gabc1234)` when built from a git checkout, else the crate version.
 pub const VERSION: &str = match option_env!("RELNODE_GIT_DESCRIBE") {
@@ -77,6 +78,7 @@ pub enum CliCommand {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_args(target_help))]
 pub struct EnvArgs {
     /// sh: `export KEY='value'` lines for eval or `.`; json: one object; dotenv: KEY=value
     #[arg(long, value_enum, default_value_t = Format::Sh)]
@@ -86,6 +88,7 @@ pub struct EnvArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_args(target_help))]
 pub struct RenderArgs {
     /// The file to write; parent directories are created. Never a link, device or FIFO
     #[arg(long, short, value_name = "PATH")]
@@ -98,6 +101,7 @@ pub struct RenderArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(mut_args(target_help))]
 pub struct ExecArgs {
     /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
     #[arg(long, short, value_name = "PATH")]
@@ -111,6 +115,7 @@ pub struct ExecArgs {
 
 #[cfg(feature = "check")]
 #[derive(Args, Debug)]
+#[command(mut_args(target_help))]
 pub struct CheckArgs {
     /// text: one line per check and a summary; json: one document
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -223,6 +228,17 @@ pub enum Format {
     Dotenv,
 }
 
+/// `--target`'s help names each target from their table (`inputs` cannot name `target`, which
+/// reads the inputs); set on each command that flattens the pod inputs. `mut_args` keeps the
+/// arguments' order, which completions follow.
+fn target_help(arg: Arg) -> Arg {
+    let input = input(Id::Target);
+    if arg.get_id() != input.long {
+        return arg;
+    }
+    arg.help(input.help_line_with(&format!("{}: {}", input.help, target::help())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +284,14 @@ mod tests {
                     "{sub} {flag} help lacks {expected}: {line}"
                 );
             }
+            let targets = target::help();
+            assert!(
+                help.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .contains(&targets),
+                "{sub} --target help lacks {targets}"
+            );
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::inputs::{
 use crate::kubelet::{Hosts, ResolvConf, ServiceAccount};
 use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
 use crate::node::Cookie;
-use crate::output::{TARGET_VALUES, TargetKind};
+use crate::target::{self, Target};
 
 pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
@@ -38,7 +38,7 @@ pub struct PodFacts {
     pub service: Option<Sourced<String>>,
     pub cookie: Option<Sourced<Cookie>>,
     /// What reads the name (`--target`).
-    pub target: Sourced<TargetKind>,
+    pub target: Sourced<&'static dyn Target>,
     /// `kubernetes` or `fly`.
     pub platform: Sourced<fly::Platform>,
     /// Strategy dnscluster: the name dns_cluster looks up, handed on as DNS_CLUSTER_QUERY.
@@ -317,7 +317,7 @@ impl Gatherer<'_> {
             warnings.push(dual_stack_note(shape, ip.as_ref()));
         }
         // libcluster's own limits matter only to a mix release that runs it.
-        if target.value == TargetKind::Elixir {
+        if target.value.mix_release() {
             warnings.extend(libcluster_warnings(shape, ipv6));
         }
         Ok(PodFacts {
@@ -340,20 +340,20 @@ impl Gatherer<'_> {
         })
     }
 
-    fn target(&self) -> Result<Sourced<TargetKind>> {
+    fn target(&self) -> Result<Sourced<&'static dyn Target>> {
         Ok(match self.lookup.text(Id::Target)? {
-            Some(given) => match given.value.parse() {
-                Ok(kind) => Sourced::new(kind, given.source),
-                Err(()) => {
+            Some(given) => match target::named(&given.value) {
+                Some(kind) => Sourced::new(kind, given.source),
+                None => {
                     return Err(invalid(
                         Id::Target,
                         &given,
                         "is not a target relnode knows",
-                        &format!("use one of {TARGET_VALUES}"),
+                        &format!("use one of {}", target::names()),
                     ));
                 }
             },
-            None => Sourced::new(TargetKind::Elixir, Source::Default),
+            None => Sourced::new(target::DEFAULT, Source::Default),
         })
     }
 

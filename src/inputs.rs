@@ -270,7 +270,8 @@ pub const INPUTS: &[Input] = &[
         long: "target",
         env: &["RELNODE_TARGET"],
         value_name: "TARGET",
-        help: "What reads the name: elixir (a mix release's RELEASE_*), vm-args (rebar3/relx: a -name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), none (only --node-var/--host-var)",
+        // `cli` adds each target's name and help, from `target::TARGETS`.
+        help: "What reads the name",
         otherwise: Some("elixir"),
         heading: OUTPUT,
         only: None,
@@ -418,7 +419,12 @@ impl Input {
 
     /// The `--help` line: the text, the env vars, what is used otherwise. Never a value.
     pub fn help_line(&self) -> String {
-        let mut line = format!("{} [env: {}]", self.help, self.env.join(", "));
+        self.help_line_with(self.help)
+    }
+
+    /// The `--help` line with another text before the env vars.
+    pub fn help_line_with(&self, help: &str) -> String {
+        let mut line = format!("{help} [env: {}]", self.env.join(", "));
         if let Some(otherwise) = self.otherwise {
             line.push_str(&format!(" [default: {otherwise}]"));
         }

@@ -8,6 +8,7 @@ mod atomic;
 mod check;
 mod cli;
 mod commands;
+mod envfile;
 mod error;
 mod facts;
 mod files;
@@ -20,6 +21,7 @@ mod node;
 mod output;
 #[cfg(feature = "tools")]
 mod simulate;
+mod target;
 
 use std::process::ExitCode;
 

@@ -3,20 +3,15 @@
 use std::process::ExitCode;
 
 use super::Pod;
-use crate::cli::{EnvArgs, Format};
+use crate::cli::EnvArgs;
 use crate::error::Result;
 use crate::inputs::ProcessEnv;
-use crate::output::Encoding;
+use crate::output;
 
 pub fn run(args: EnvArgs) -> Result<ExitCode> {
     let env = ProcessEnv;
     let pod = Pod::prepare(&args.pod, &env, None)?;
-    let encoding = match args.format {
-        Format::Sh => Encoding::Sh { template: None },
-        Format::Json => Encoding::Json,
-        Format::Dotenv => Encoding::Dotenv,
-    };
-    let bytes = encoding.encode(&pod.output(), &env)?;
+    let bytes = output::for_format(args.format).encode(&pod.output(), &env)?;
     super::print(&bytes)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,8 +7,8 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitCode};
 
 use super::Pod;
-use super::render::write_env_file;
 use crate::cli::ExecArgs;
+use crate::envfile;
 use crate::error::{Error, ExecError, Result};
 use crate::init;
 use crate::inputs::{Lookup, ProcessEnv};
@@ -25,10 +25,10 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
         .split_first()
         .expect("clap requires at least one CMD word");
     let pod = Pod::prepare(&args.pod, &env, Some(program))?;
-    if let Some(output) = &args.output {
-        write_env_file(&pod, output, None)?;
-    }
     let output = pod.output();
+    if let Some(path) = &args.output {
+        envfile::write(path, None, &pod.target, &output)?;
+    }
     let vars = output.resolved(&env);
     // One write: this line lands in every pod's log, often beside the release's own.
     let line = format!(

@@ -22,7 +22,8 @@ use crate::error::Result;
 use crate::facts::{self, PodFacts};
 use crate::inputs::{Env, Lookup, PodArgs};
 use crate::node::Node;
-use crate::output::{Output, Selected};
+use crate::output::Output;
+use crate::target::Selected;
 
 /// Writes a command's result to stdout, all of it or an error (a closed pipe, a full disk).
 pub fn print(bytes: &[u8]) -> Result<()> {
@@ -86,15 +87,6 @@ impl Pod {
             facts: &self.facts,
             node: &self.node,
             vars: self.target.vars(&self.node),
-        }
-    }
-
-    /// An env file with a cookie is for its owner's eyes only.
-    pub fn file_mode(&self) -> u32 {
-        if self.node.cookie.is_some() {
-            0o600
-        } else {
-            0o644
         }
     }
 }

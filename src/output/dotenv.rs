@@ -2,9 +2,19 @@
 //! read the same. Docker takes everything after the first `=` literally (no quote handling,
 //! docker/cli#3630), so values are bare; a value the two would read differently is refused.
 
-use crate::error::InputError;
+use super::{Encoding, Output};
+use crate::error::{Error, InputError};
+use crate::inputs::Env;
 
-pub fn encode(vars: &[(&str, String)]) -> Result<String, InputError> {
+pub struct Dotenv;
+
+impl Encoding for Dotenv {
+    fn encode(&self, output: &Output, env: &dyn Env) -> Result<Vec<u8>, Error> {
+        Ok(encode(&output.resolved_text(env, "dotenv")?)?.into_bytes())
+    }
+}
+
+fn encode(vars: &[(&str, String)]) -> Result<String, InputError> {
     let mut out = String::new();
     for (key, value) in vars {
         if let Some(problem) = unreadable(value) {

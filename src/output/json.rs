@@ -1,6 +1,18 @@
 //! `--format json`: one object, keys in a fixed order.
 
-pub fn encode(vars: &[(&str, String)]) -> String {
+use super::{Encoding, Output};
+use crate::error::Error;
+use crate::inputs::Env;
+
+pub struct Json;
+
+impl Encoding for Json {
+    fn encode(&self, output: &Output, env: &dyn Env) -> Result<Vec<u8>, Error> {
+        Ok(encode(&output.resolved_text(env, "json")?).into_bytes())
+    }
+}
+
+fn encode(vars: &[(&str, String)]) -> String {
     let fields: Vec<String> = vars
         .iter()
         .map(|(key, value)| format!("  {}: {}", string(key), string(value)))

@@ -1,49 +1,21 @@
-//! Output: a target turns the target-neutral [`Node`] into variables (today `elixir`:
-//! `RELEASE_*`), and an encoding writes them (`sh`, `json`, `dotenv`), one file each, as
-//! hyperfine's `export/` does. `exec` takes the variables as they resolve in its own
-//! environment.
+//! Output: the encodings that write a target's variables (`sh`, `json`, `dotenv`), one file
+//! each behind [`Encoding`], as hyperfine's `export/` does. `exec` takes the variables as they
+//! resolve in its own environment.
 
 mod dotenv;
-mod elixir;
 mod json;
-mod rabbitmq;
-mod select;
 mod sh;
-pub mod vm_args;
 
-use std::borrow::Cow;
 use std::ffi::OsString;
-use std::path::PathBuf;
 
+use crate::cli::Format;
 use crate::error::{Error, InputError};
 use crate::facts::PodFacts;
 use crate::inputs::Env;
-use crate::node::{Cookie, Node, merge_proto_dist};
+use crate::node::{Node, merge_proto_dist};
+use crate::target::{Value, Var};
 
-pub use elixir::Elixir;
-pub use select::{Selected, TARGET_VALUES, TargetKind};
-
-/// A variable's value, as the target means it.
-#[derive(Debug)]
-pub enum Value {
-    Text(String),
-    /// Written out like text; never shown in a message.
-    Secret(Cookie),
-    /// The user's own VM options with `-proto_dist inet6_tcp` added by the one rule
-    /// (`node::merge_proto_dist`), at the time and place they are read.
-    AppendProtoDist,
-}
-
-#[derive(Debug)]
-pub struct Var {
-    pub name: Cow<'static, str>,
-    pub value: Value,
-}
-
-/// What a kind of release reads its node name from.
-pub trait Target {
-    fn vars(&self, node: &Node) -> Vec<Var>;
-}
+pub use sh::Sh;
 
 /// Everything an encoding may use.
 pub struct Output<'a> {
@@ -104,25 +76,16 @@ impl Output<'_> {
 }
 
 /// How the variables are written.
-#[derive(Clone, Debug)]
-pub enum Encoding {
-    /// `export KEY='value'` lines from a Tera template (the built-in one unless given).
-    Sh {
-        template: Option<PathBuf>,
-    },
-    Json,
-    Dotenv,
+pub trait Encoding {
+    fn encode(&self, output: &Output, env: &dyn Env) -> Result<Vec<u8>, Error>;
 }
 
-impl Encoding {
-    pub fn encode(&self, output: &Output, env: &dyn Env) -> Result<Vec<u8>, Error> {
-        match self {
-            Encoding::Sh { template } => sh::encode(output, template.as_deref()),
-            Encoding::Json => Ok(json::encode(&output.resolved_text(env, "json")?).into_bytes()),
-            Encoding::Dotenv => {
-                Ok(dotenv::encode(&output.resolved_text(env, "dotenv")?)?.into_bytes())
-            }
-        }
+/// The encoding `--format` names; `sh` with the built-in template.
+pub fn for_format(format: Format) -> Box<dyn Encoding> {
+    match format {
+        Format::Sh => Box::new(Sh { template: None }),
+        Format::Json => Box::new(json::Json),
+        Format::Dotenv => Box::new(dotenv::Dotenv),
     }
 }
 

@@ -2,17 +2,30 @@
 //! built-in `templates/env.sh.tera`, or the user's `--template`).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tera::{Context, Kwargs, State, Tera};
 
-use super::{Output, Value, mask};
+use super::{Encoding, Output, mask};
 use crate::error::{Error, InputError, shown};
 use crate::files::{self, ReadError};
+use crate::inputs::Env;
 use crate::node::{DISTRIBUTION, PROTO_DIST_IPV6, merge_proto_dist_sh};
+use crate::target::Value;
 
 /// Embedded so the binary stands alone.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/env.sh.tera");
+
+/// `export KEY='value'` lines from a Tera template (the built-in one unless given).
+pub struct Sh {
+    pub template: Option<PathBuf>,
+}
+
+impl Encoding for Sh {
+    fn encode(&self, output: &Output, _: &dyn Env) -> Result<Vec<u8>, Error> {
+        encode(output, self.template.as_deref())
+    }
+}
 
 /// POSIX single quoting: safe in sh, dash, bash and busybox sh for any text, newlines included.
 pub fn sh_quote(value: &str) -> String {
@@ -74,7 +87,7 @@ fn context(output: &Output, cookie: &str) -> Context {
 
 /// Renders the template, which Tera checks strictly: an unknown variable is an error, not an
 /// empty string. An error message never holds the cookie.
-pub fn encode(output: &Output, template: Option<&Path>) -> Result<Vec<u8>, Error> {
+fn encode(output: &Output, template: Option<&Path>) -> Result<Vec<u8>, Error> {
     let source = match template {
         None => DEFAULT_TEMPLATE.to_owned(),
         Some(path) => read_template(path)?,

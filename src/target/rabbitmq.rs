@@ -4,15 +4,41 @@
 //! the CLI tools each take `-proto_dist inet6_tcp` from their own variable (RabbitMQ's
 //! networking guide). The cookie stays where RabbitMQ reads it: `$HOME/.erlang.cookie`.
 
-use super::{Target, Value, Var};
+use super::{CookieUse, Target, Value, Var};
 use crate::node::Node;
 
 /// RabbitMQ's own default basename.
-pub const DEFAULT_BASENAME: &str = "rabbit";
+const DEFAULT_BASENAME: &str = "rabbit";
 
 pub struct RabbitMq;
 
 impl Target for RabbitMq {
+    fn name(&self) -> &'static str {
+        "rabbitmq"
+    }
+
+    fn help(&self) -> &'static str {
+        "RABBITMQ_NODENAME"
+    }
+
+    fn cookie(&self) -> CookieUse {
+        CookieUse::Refused {
+            fix: "drop the cookie file: RabbitMQ and rabbitmqctl read $HOME/.erlang.cookie (mount the Secret there)",
+        }
+    }
+
+    fn default_basename(&self) -> Option<&'static str> {
+        Some(DEFAULT_BASENAME)
+    }
+
+    fn warnings(&self, node: &Node) -> Vec<String> {
+        if node.ipv6 {
+            ipv6_warnings(node)
+        } else {
+            Vec::new()
+        }
+    }
+
     fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = vec![
             Var {
@@ -40,7 +66,7 @@ impl Target for RabbitMq {
 }
 
 /// Measured with RabbitMQ 3.10 in IPv6-only pods (tests/e2e/scenarios/targets.sh).
-pub fn ipv6_warnings(node: &Node) -> Vec<String> {
+fn ipv6_warnings(node: &Node) -> Vec<String> {
     let mut warnings = vec![
         "an IPv6 RabbitMQ node also needs `{inet6, true}.` in an inetrc file, passed in RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS as `-kernel inetrc '/etc/rabbitmq/erl_inetrc'` (without it the broker stops at boot with epmd_error ... nxdomain); relnode appends -proto_dist after your value".to_owned(),
     ];

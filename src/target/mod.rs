@@ -1,79 +1,166 @@
-//! Which target writes the node (`--target`), and the variables any target may carry besides:
+//! Targets: what reads the node name, one file each, listed once in [`TARGETS`]. A target turns
+//! the target-neutral [`Node`] into variables (`elixir`: `RELEASE_*`) and says what else it
+//! needs; adding one is a new file and a line in the table (`--target`'s values and help come
+//! from it). [`Selected`] is the chosen target with the variables any target may carry besides:
 //! `--node-var`/`--host-var` for servers that read their name from a variable of their own
 //! (EMQX, CouchDB, VerneMQ, a relx `vm.args.src`), and `DNS_CLUSTER_QUERY` for dns_cluster.
 
-use std::fmt;
-use std::str::FromStr;
+mod elixir;
+mod none;
+mod rabbitmq;
+mod vm_args;
 
-use super::rabbitmq::{self, RabbitMq};
-use super::vm_args::{self, VmArgs};
-use super::{Elixir, Target, Value, Var};
+use std::borrow::Cow;
+use std::fmt;
+
 use crate::error::{InputError, shown};
 use crate::inputs::{Id, Lookup, Sourced, input};
-use crate::node::Node;
+use crate::node::{Cookie, Node};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TargetKind {
-    /// A mix release: `RELEASE_DISTRIBUTION`, `RELEASE_NODE`, `RELEASE_COOKIE`.
-    Elixir,
-    /// rebar3/relx: a `-name` fragment for `-args_file` (or, with `--node-var`, the variable
-    /// a `vm.args.src` substitutes), `RELX_COOKIE`.
-    VmArgs,
-    /// `RABBITMQ_NODENAME`, `RABBITMQ_USE_LONGNAME`.
-    RabbitMq,
-    /// Only the variables named by `--node-var` and `--host-var`.
-    None,
+/// Every target, in `--help` order; the first is the default.
+pub const TARGETS: &[&dyn Target] = &[
+    &elixir::Elixir,
+    &vm_args::VmArgs,
+    &rabbitmq::RabbitMq,
+    &none::NoTarget,
+];
+
+/// What `--target` is when not given.
+pub const DEFAULT: &dyn Target = TARGETS[0];
+
+/// What a kind of release or server reads its node name from, and what it needs besides.
+pub trait Target: Sync {
+    /// `--target`'s value; messages name the target by it.
+    fn name(&self) -> &'static str;
+    /// Other values `--target` takes for it.
+    fn aliases(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// What it writes, for `--help`: `<name> (<help>)`.
+    fn help(&self) -> &'static str;
+    /// The variables it sets for this node, in a fixed order. `--node-var`/`--host-var` may
+    /// not name them.
+    fn vars(&self, node: &Node) -> Vec<Var>;
+    /// What it does with the cookie file's cookie.
+    fn cookie(&self) -> CookieUse;
+    /// The basename when none is given.
+    fn default_basename(&self) -> Option<&'static str> {
+        None
+    }
+    /// A mix release runs libcluster or dns_cluster itself: it gets `DNS_CLUSTER_QUERY`, and
+    /// libcluster's limits are warned about.
+    fn mix_release(&self) -> bool {
+        false
+    }
+    /// The file `render` and `exec --output` write instead of an env file, unless
+    /// `--node-var` asks for one.
+    fn fragment(&self) -> Option<&'static Fragment> {
+        None
+    }
+    /// Said on stderr: what the user must still do that relnode cannot.
+    fn warnings(&self, _: &Node) -> Vec<String> {
+        Vec::new()
+    }
 }
 
-pub const TARGET_VALUES: &str = "elixir, vm-args, rabbitmq, none";
+impl fmt::Display for dyn Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl fmt::Debug for dyn Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The target `--target` names, by its name or an alias.
+pub fn named(value: &str) -> Option<&'static dyn Target> {
+    TARGETS
+        .iter()
+        .copied()
+        .find(|t| t.name() == value || t.aliases().contains(&value))
+}
+
+/// `elixir, vm-args, rabbitmq, none`: the values a message suggests.
+pub fn names() -> String {
+    TARGETS
+        .iter()
+        .map(|t| t.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `--target`'s help after its lead: each target and what it writes.
+pub fn help() -> String {
+    TARGETS
+        .iter()
+        .map(|t| format!("{} ({})", t.name(), t.help()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A variable's value, as the target means it.
+#[derive(Debug)]
+pub enum Value {
+    Text(String),
+    /// Written out like text; never shown in a message.
+    Secret(Cookie),
+    /// The user's own VM options with `-proto_dist inet6_tcp` added by the one rule
+    /// (`node::merge_proto_dist`), at the time and place they are read.
+    AppendProtoDist,
+}
+
+#[derive(Debug)]
+pub struct Var {
+    pub name: Cow<'static, str>,
+    pub value: Value,
+}
+
+/// What a target does with `--cookie-file`'s cookie.
+pub enum CookieUse {
+    /// One of its variables carries it.
+    Exported,
+    /// It has no variable for it; `fix` says where the server reads its cookie instead.
+    Refused { fix: &'static str },
+}
+
+/// A file written instead of an env file (vm-args: the `-name` line for `-args_file`).
+pub struct Fragment {
+    /// The file for this node; it holds no secret.
+    pub content: fn(&Node) -> Vec<u8>,
+    /// `render` with a cookie file, which the fragment cannot carry.
+    pub cookie_lost: Refusal,
+    /// `--template`, which has nothing to render.
+    pub no_template: Refusal,
+}
+
+/// Bad input, said in the target's own words.
+pub struct Refusal {
+    pub subject: &'static str,
+    pub problem: &'static str,
+    pub fix: &'static str,
+}
+
+impl From<&Refusal> for InputError {
+    fn from(refusal: &Refusal) -> InputError {
+        InputError {
+            subject: refusal.subject.into(),
+            found: None,
+            problem: refusal.problem.into(),
+            fix: refusal.fix.into(),
+        }
+    }
+}
 
 /// dns_cluster's query, as the Phoenix generator's `config/runtime.exs` reads it.
 pub const QUERY_VAR: &str = "DNS_CLUSTER_QUERY";
 
-impl FromStr for TargetKind {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s {
-            "elixir" | "mix" => Ok(TargetKind::Elixir),
-            "vm-args" | "vm.args" | "relx" | "rebar3" => Ok(TargetKind::VmArgs),
-            "rabbitmq" => Ok(TargetKind::RabbitMq),
-            "none" => Ok(TargetKind::None),
-            _ => Err(()),
-        }
-    }
-}
-
-impl fmt::Display for TargetKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TargetKind::Elixir => "elixir",
-            TargetKind::VmArgs => "vm-args",
-            TargetKind::RabbitMq => "rabbitmq",
-            TargetKind::None => "none",
-        })
-    }
-}
-
-impl TargetKind {
-    /// The basename when none is given: RabbitMQ's own `rabbit`.
-    pub fn default_basename(self) -> Option<&'static str> {
-        (self == TargetKind::RabbitMq).then_some(rabbitmq::DEFAULT_BASENAME)
-    }
-
-    fn target(self) -> Option<&'static dyn Target> {
-        match self {
-            TargetKind::Elixir => Some(&Elixir),
-            TargetKind::VmArgs => Some(&VmArgs),
-            TargetKind::RabbitMq => Some(&RabbitMq),
-            TargetKind::None => None,
-        }
-    }
-}
-
 /// The chosen target with its extra variables, checked against each other.
 #[derive(Debug)]
 pub struct Selected {
-    pub kind: TargetKind,
+    kind: &'static dyn Target,
     node_var: Option<String>,
     host_var: Option<String>,
     query: Option<String>,
@@ -102,24 +189,24 @@ const RESERVED: &[&str] = &[
 impl Selected {
     /// Looks up `--node-var`/`--host-var` and checks them, and the cookie, against the target.
     pub fn new(
-        kind: &Sourced<TargetKind>,
+        kind: &Sourced<&'static dyn Target>,
         lookup: &Lookup,
         node: &Node,
         query: Option<&str>,
     ) -> Result<Selected, InputError> {
+        let target = kind.value;
         let node_var = var_name(lookup, Id::NodeVar)?;
         let host_var = var_name(lookup, Id::HostVar)?;
         let selected = Selected {
-            kind: kind.value,
+            kind: target,
             node_var: node_var.map(|v| v.value),
             host_var: host_var.map(|v| v.value),
-            query: query
-                .filter(|_| kind.value == TargetKind::Elixir)
-                .map(str::to_owned),
+            query: query.filter(|_| target.mix_release()).map(str::to_owned),
         };
         let target_subject = || input(Id::Target).subject();
-        let found = || Some(format!("{} (from {})", kind.value, kind.source));
-        if kind.value == TargetKind::None
+        let found = || Some(format!("{} (from {})", target, kind.source));
+        if target.fragment().is_none()
+            && target.vars(node).is_empty()
             && selected.node_var.is_none()
             && selected.host_var.is_none()
         {
@@ -130,22 +217,25 @@ impl Selected {
                 fix: "name the variable your server reads, e.g. --node-var EMQX_NODE__NAME or --host-var NODENAME, or choose another --target".into(),
             });
         }
-        if node.cookie.is_some() && matches!(kind.value, TargetKind::RabbitMq | TargetKind::None) {
+        if let (Some(_), CookieUse::Refused { fix }) = (&node.cookie, target.cookie()) {
             return Err(InputError {
-                subject: format!("{} with {}", input(Id::CookieFile).subject(), target_subject()),
+                subject: format!(
+                    "{} with {}",
+                    input(Id::CookieFile).subject(),
+                    target_subject()
+                ),
                 found: found(),
-                problem: format!("target {} has no variable for the cookie that relnode could set", kind.value),
-                fix: match kind.value {
-                    TargetKind::RabbitMq => "drop the cookie file: RabbitMQ and rabbitmqctl read $HOME/.erlang.cookie (mount the Secret there)".into(),
-                    _ => "drop the cookie file and give the server its cookie its own way (e.g. EMQX_NODE__COOKIE from a Secret)".into(),
-                },
+                problem: format!(
+                    "target {target} has no variable for the cookie that relnode could set"
+                ),
+                fix: fix.into(),
             });
         }
         // Each variable is set once: two values for one name would leave one of them unsaid.
         let mut seen: Vec<(String, String)> = selected
             .target_vars(node)
             .iter()
-            .map(|v| (v.name.to_string(), format!("target {}", kind.value)))
+            .map(|v| (v.name.to_string(), format!("target {target}")))
             .collect();
         for (id, name) in [
             (Id::NodeVar, selected.node_var.as_deref()),
@@ -166,9 +256,9 @@ impl Selected {
         Ok(selected)
     }
 
-    /// The target's own variables (none for `none`).
+    /// The target's own variables, then dns_cluster's query.
     fn target_vars(&self, node: &Node) -> Vec<Var> {
-        let mut vars = self.kind.target().map(|t| t.vars(node)).unwrap_or_default();
+        let mut vars = self.kind.vars(node);
         if let Some(query) = &self.query {
             vars.push(Var {
                 name: QUERY_VAR.into(),
@@ -196,22 +286,15 @@ impl Selected {
         vars
     }
 
-    /// `render`/`exec --output` write the vm.args fragment rather than an env file: target
-    /// vm-args without `--node-var` (with it, a `vm.args.src` reads the variable instead).
-    pub fn writes_fragment(&self) -> bool {
-        self.kind == TargetKind::VmArgs && self.node_var.is_none()
+    /// What `render`/`exec --output` write instead of an env file: the target's fragment,
+    /// unless `--node-var` names the variable a `vm.args.src` reads (then an env file).
+    pub fn fragment(&self) -> Option<&'static Fragment> {
+        self.kind.fragment().filter(|_| self.node_var.is_none())
     }
 
     /// Said on stderr: what the user must still do that relnode cannot.
     pub fn warnings(&self, node: &Node) -> Vec<String> {
-        match self.kind {
-            TargetKind::VmArgs if node.ipv6 => vec![vm_args::ipv6_warning()],
-            TargetKind::RabbitMq if node.ipv6 => rabbitmq::ipv6_warnings(node),
-            TargetKind::None if node.ipv6 => vec![
-                "an IPv6 node: give the server `-proto_dist inet6_tcp` its own way (relnode exports only the name)".into(),
-            ],
-            _ => Vec::new(),
-        }
+        self.kind.warnings(node)
     }
 }
 
@@ -263,8 +346,12 @@ mod tests {
         }
     }
 
+    fn t(name: &str) -> &'static dyn Target {
+        named(name).expect("a target in TARGETS")
+    }
+
     fn select(
-        kind: TargetKind,
+        kind: &'static dyn Target,
         pairs: &[(Id, &str)],
         cookie: bool,
     ) -> Result<Selected, InputError> {
@@ -296,18 +383,18 @@ mod tests {
 
     #[test]
     fn node_and_host_variables_for_emqx_couchdb_vernemq() {
-        let emqx = select(TargetKind::None, &[(Id::NodeVar, "EMQX_NODE__NAME")], false).unwrap();
+        let emqx = select(t("none"), &[(Id::NodeVar, "EMQX_NODE__NAME")], false).unwrap();
         assert_eq!(
             exported(&emqx, false),
             ["EMQX_NODE__NAME=emqx@emqx-0.emqx-headless.iot.svc.cluster.local"]
         );
-        let couch = select(TargetKind::None, &[(Id::HostVar, "NODENAME")], false).unwrap();
+        let couch = select(t("none"), &[(Id::HostVar, "NODENAME")], false).unwrap();
         assert_eq!(
             exported(&couch, false),
             ["NODENAME=emqx-0.emqx-headless.iot.svc.cluster.local"]
         );
         // the query goes to the elixir target only, after its own variables
-        let elixir = select(TargetKind::Elixir, &[(Id::NodeVar, "NODE_NAME")], false).unwrap();
+        let elixir = select(t("elixir"), &[(Id::NodeVar, "NODE_NAME")], false).unwrap();
         let exported = exported(&elixir, false);
         let names: Vec<_> = exported
             .iter()
@@ -327,12 +414,13 @@ mod tests {
     #[test]
     fn vm_args_writes_the_fragment_unless_a_vm_args_src_reads_a_variable() {
         assert!(
-            select(TargetKind::VmArgs, &[], false)
+            select(t("vm-args"), &[], false)
                 .unwrap()
-                .writes_fragment()
+                .fragment()
+                .is_some()
         );
-        let src = select(TargetKind::VmArgs, &[(Id::NodeVar, "NODE_NAME")], true).unwrap();
-        assert!(!src.writes_fragment());
+        let src = select(t("vm-args"), &[(Id::NodeVar, "NODE_NAME")], true).unwrap();
+        assert!(src.fragment().is_none());
         assert_eq!(
             exported(&src, true),
             [
@@ -345,29 +433,21 @@ mod tests {
     #[test]
     fn bad_variable_names_and_clashes_are_refused_naming_the_flag() {
         for (kind, pairs, flag) in [
-            (TargetKind::None, vec![(Id::NodeVar, "1NODE")], "--node-var"),
+            (t("none"), vec![(Id::NodeVar, "1NODE")], "--node-var"),
+            (t("none"), vec![(Id::NodeVar, "EMQX-NODE")], "--node-var"),
+            (t("none"), vec![(Id::HostVar, "PATH")], "--host-var"),
+            (t("none"), vec![(Id::HostVar, "LD_PRELOAD")], "--host-var"),
             (
-                TargetKind::None,
-                vec![(Id::NodeVar, "EMQX-NODE")],
-                "--node-var",
-            ),
-            (TargetKind::None, vec![(Id::HostVar, "PATH")], "--host-var"),
-            (
-                TargetKind::None,
-                vec![(Id::HostVar, "LD_PRELOAD")],
-                "--host-var",
-            ),
-            (
-                TargetKind::Elixir,
+                t("elixir"),
                 vec![(Id::NodeVar, "RELEASE_NODE")],
                 "--node-var",
             ),
             (
-                TargetKind::None,
+                t("none"),
                 vec![(Id::NodeVar, "N"), (Id::HostVar, "N")],
                 "--host-var",
             ),
-            (TargetKind::None, vec![], "--target"),
+            (t("none"), vec![], "--target"),
         ] {
             let err = select(kind, &pairs, false).unwrap_err().to_string();
             assert!(err.contains(flag), "{pairs:?}: {err}");
@@ -376,7 +456,7 @@ mod tests {
 
     #[test]
     fn a_cookie_with_no_variable_to_carry_it_is_refused() {
-        for kind in [TargetKind::RabbitMq, TargetKind::None] {
+        for kind in [t("rabbitmq"), t("none")] {
             let err = select(kind, &[(Id::NodeVar, "X")], true)
                 .unwrap_err()
                 .to_string();
@@ -385,5 +465,21 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn the_table_names_each_target_once_and_the_default_is_the_inputs() {
+        let mut all: Vec<&str> = TARGETS
+            .iter()
+            .flat_map(|t| std::iter::once(t.name()).chain(t.aliases().iter().copied()))
+            .collect();
+        let count = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), count, "a name or alias twice: {all:?}");
+        for name in all {
+            assert!(named(name).is_some(), "{name}");
+        }
+        assert_eq!(input(Id::Target).otherwise, Some(DEFAULT.name()));
     }
 }

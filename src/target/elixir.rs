@@ -2,14 +2,34 @@
 //! and `RELEASE_COOKIE` (each overrides its own default), and passes `ELIXIR_ERL_OPTIONS` to
 //! the VM.
 
-use super::{Target, Value, Var};
+use super::{CookieUse, Target, Value, Var};
 use crate::node::{DISTRIBUTION, Node};
 
-pub const ERL_OPTIONS_VAR: &str = "ELIXIR_ERL_OPTIONS";
+const ERL_OPTIONS_VAR: &str = "ELIXIR_ERL_OPTIONS";
 
 pub struct Elixir;
 
 impl Target for Elixir {
+    fn name(&self) -> &'static str {
+        "elixir"
+    }
+
+    fn aliases(&self) -> &'static [&'static str] {
+        &["mix"]
+    }
+
+    fn help(&self) -> &'static str {
+        "a mix release's RELEASE_*"
+    }
+
+    fn cookie(&self) -> CookieUse {
+        CookieUse::Exported
+    }
+
+    fn mix_release(&self) -> bool {
+        true
+    }
+
     fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = vec![
             Var {
