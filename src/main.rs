@@ -27,10 +27,6 @@ use clap::Parser;
 
 use crate::cli::{Cli, CliCommand};
 
-/// relnode lives a millisecond and then execs: allocate from a static arena, never free.
-#[global_allocator]
-pub static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
-
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         CliCommand::Env(args) => commands::env::run(args),

@@ -48,7 +48,7 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
     command.args(rest);
     if let Some(init) = init {
         // relnode now runs as long as the release: the bump arena, which never frees, stops.
-        crate::ALLOCATOR.seal();
+        crate::arena::seal();
         return Ok(ExitCode::from(init::supervise(command, init)?));
     }
     let source = command.exec();
