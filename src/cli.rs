@@ -38,7 +38,8 @@ also export it under a server's own variable (EMQX_NODE__NAME, CouchDB's NODENAM
 Every input is a flag, then env vars (an empty one counts as unset), then files:
 the service-account namespace file, /etc/resolv.conf (the cluster domain is X in the
 search entry <ns>.svc.X), /etc/hosts (the Service of a StatefulSet pod), the kernel hostname.
-Bad input exits 2 and writes nothing; `exec` exits 127/126 when the command cannot run.";
+Bad input exits 2 and writes nothing; what could not be done (I/O, a timeout) exits 3;
+`exec` exits 127/126 when the command cannot run.";
 
 #[derive(Parser, Debug)]
 #[command(name = "relnode", version = VERSION, about = ABOUT, long_about = LONG_ABOUT)]

@@ -43,8 +43,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "man")]
         CliCommand::Man => commands::man::run(),
     };
-    outcome.unwrap_or_else(|err| {
-        eprintln!("relnode: error: {err}");
-        ExitCode::from(err.exit_code())
-    })
+    outcome
+        .unwrap_or_else(|err| {
+            eprintln!("relnode: error: {err}");
+            err.exit_status()
+        })
+        .into()
 }

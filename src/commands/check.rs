@@ -2,15 +2,13 @@
 //! the pod (see `crate::check`). Exit 0 when nothing failed, 1 when a check failed, 2 for bad
 //! input.
 
-use std::process::ExitCode;
-
 use super::Pod;
 use crate::check::{self, gather};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::error::{EXIT_FAILURE, Result};
+use crate::error::{ExitStatus, Result};
 use crate::inputs::{Lookup, ProcessEnv};
 
-pub fn run(args: CheckArgs) -> Result<ExitCode> {
+pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
     let pod = Pod::prepare(&args.pod, &env, None)?;
     let options = gather::CheckOptions {
@@ -36,8 +34,8 @@ pub fn run(args: CheckArgs) -> Result<ExitCode> {
     };
     super::print(text.as_bytes())?;
     Ok(if report.failed() {
-        ExitCode::from(EXIT_FAILURE)
+        ExitStatus::No
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Ok
     })
 }

@@ -1,14 +1,13 @@
 //! `relnode env`: print the variables, for `eval`, `.` or a file.
 
-use std::process::ExitCode;
 
 use super::Pod;
 use crate::cli::{EnvArgs, Format};
-use crate::error::Result;
+use crate::error::{ExitStatus, Result};
 use crate::inputs::ProcessEnv;
 use crate::output::Encoding;
 
-pub fn run(args: EnvArgs) -> Result<ExitCode> {
+pub fn run(args: EnvArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
     let pod = Pod::prepare(&args.pod, &env, None)?;
     let encoding = match args.format {
@@ -18,5 +17,5 @@ pub fn run(args: EnvArgs) -> Result<ExitCode> {
     };
     let bytes = encoding.encode(&pod.output(), &env)?;
     super::print(&bytes)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Ok)
 }

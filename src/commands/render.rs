@@ -2,16 +2,15 @@
 //! way).
 
 use std::path::Path;
-use std::process::ExitCode;
 
 use super::Pod;
 use crate::atomic;
 use crate::cli::RenderArgs;
-use crate::error::{InputError, Result, shown};
+use crate::error::{ExitStatus, InputError, Result, shown};
 use crate::inputs::ProcessEnv;
 use crate::output::{Encoding, vm_args};
 
-pub fn run(args: RenderArgs) -> Result<ExitCode> {
+pub fn run(args: RenderArgs) -> Result<ExitStatus> {
     let pod = Pod::prepare(&args.pod, &ProcessEnv, None)?;
     // `exec` hands the cookie to the release as RELX_COOKIE; a fragment file cannot carry it.
     if pod.target.writes_fragment() && pod.node.cookie.is_some() {
@@ -29,7 +28,7 @@ pub fn run(args: RenderArgs) -> Result<ExitCode> {
         shown(&args.output),
         pod.node.name
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Ok)
 }
 
 /// Checks the target, renders, writes atomically; shared with `exec --output`. Target
