@@ -58,6 +58,10 @@ pub enum CliCommand {
     /// Set the variables and exec the release: `relnode exec -- /app/bin/myapp start`
     Exec(ExecArgs),
     /// Run libcluster's own lookups from inside the pod and say whether peers will reach it
+    ///
+    /// Exit 0 when no check failed, 1 when a check failed, 3 when every failed check could not
+    /// run (a DNS timeout or a resolver that cannot answer, the API server unreachable), 2 for
+    /// bad input.
     #[cfg(feature = "check")]
     Check(CheckArgs),
     /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)

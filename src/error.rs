@@ -234,9 +234,6 @@ mod tests {
         });
         assert_eq!(denied.exit_status().code(), 126);
         assert!(denied.to_string().contains("is a directory"), "{denied}");
-        assert_eq!(
-            Error::from(anyhow::anyhow!("disk")).exit_status().code(),
-            3
-        );
+        assert_eq!(Error::from(anyhow::anyhow!("disk")).exit_status().code(), 3);
     }
 }

@@ -1,6 +1,5 @@
 //! `relnode completions SHELL`: a completion script generated from the clap definition.
 
-
 use clap::CommandFactory;
 
 use crate::cli::Cli;

@@ -1,6 +1,5 @@
 //! `relnode env`: print the variables, for `eval`, `.` or a file.
 
-
 use super::Pod;
 use crate::cli::{EnvArgs, Format};
 use crate::error::{ExitStatus, Result};

@@ -1,6 +1,5 @@
 //! `relnode man`: the man page (roff) generated from the clap definition.
 
-
 use anyhow::Context as _;
 use clap::CommandFactory;
 

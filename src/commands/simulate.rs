@@ -1,7 +1,6 @@
 //! `relnode simulate --from FILE|-`: the node names libcluster would dial, from kubectl's JSON.
 //! Gathers no pod facts; the rules live in `simulate` and `naming`.
 
-
 use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, shown};
 use crate::files;
