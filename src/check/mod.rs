@@ -11,7 +11,7 @@ pub mod gather;
 pub mod json;
 pub mod kubeapi;
 mod probe;
-pub mod report;
+mod report;
 pub mod text;
 
 use std::collections::BTreeSet;
@@ -218,7 +218,7 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput) -> Check {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::naming::Mode;
 
