@@ -124,3 +124,47 @@ pub enum Verdict {
     /// Every failed check could not run (a timeout, something unreachable): no answer yet.
     CouldNotRun,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::{Mode, Strategy};
+
+    fn check(status: Status, could_not_run: bool) -> Check {
+        Check {
+            could_not_run,
+            ..Check::new("x", status, "asked", "answer")
+        }
+    }
+
+    fn verdict(checks: Vec<Check>) -> Verdict {
+        Report {
+            node: "app@x".into(),
+            shape: Shape::new(Strategy::Dns, Mode::Ip).unwrap(),
+            checks,
+            dialled: None,
+            attempts: 1,
+        }
+        .verdict()
+    }
+
+    /// Exit 3 only when every failure is one that could not run; one real failure is a no.
+    #[test]
+    fn verdict_tells_no_from_could_not_run() {
+        assert_eq!(
+            verdict(vec![check(Status::Ok, false), check(Status::Warn, false)]),
+            Verdict::Pass
+        );
+        assert_eq!(
+            verdict(vec![check(Status::Ok, false), check(Status::Fail, true)]),
+            Verdict::CouldNotRun
+        );
+        assert_eq!(
+            verdict(vec![check(Status::Fail, true), check(Status::Fail, false)]),
+            Verdict::No
+        );
+        assert_eq!(verdict(vec![check(Status::Fail, false)]), Verdict::No);
+        // A skipped or warning line never decides it, marked or not.
+        assert_eq!(verdict(vec![check(Status::Skip, true)]), Verdict::Pass);
+    }
+}
