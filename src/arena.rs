@@ -16,6 +16,16 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 /// allocator.
 pub const ARENA_SIZE: usize = 1024 * 1024;
 
+/// relnode lives a millisecond and then execs: allocate from a static arena, never free.
+#[global_allocator]
+static ALLOCATOR: Arena<ARENA_SIZE> = Arena::new();
+
+/// For a long-running mode (`exec --init`): from now on, memory comes from the system
+/// allocator and is freed again; what the arena handed out stays valid.
+pub fn seal() {
+    ALLOCATOR.seal();
+}
+
 #[repr(C, align(4096))]
 struct Bytes<const N: usize>(UnsafeCell<[u8; N]>);
 
@@ -39,9 +49,7 @@ impl<const N: usize> Arena<N> {
         }
     }
 
-    /// For a long-running mode (`exec --init`): from now on, memory comes from the system
-    /// allocator and is freed again; what the arena handed out stays valid.
-    #[allow(dead_code)] // called by `exec --init`
+    /// New allocations go to the system allocator; see [`seal`].
     pub fn seal(&self) {
         self.sealed.store(true, Ordering::Release);
     }

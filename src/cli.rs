@@ -39,7 +39,14 @@ also export it under a server's own variable (EMQX_NODE__NAME, CouchDB's NODENAM
 Every input is a flag, then env vars (an empty one counts as unset), then files:
 the service-account namespace file, /etc/resolv.conf (the cluster domain is X in the
 search entry <ns>.svc.X), /etc/hosts (the Service of a StatefulSet pod), the kernel hostname.
-Bad input exits 2 and writes nothing; `exec` exits 127/126 when the command cannot run.";
+Bad input exits 2 and writes nothing; what could not be done (I/O, a timeout) exits 3;
+`exec` exits 127/126 when the command cannot run.";
+
+/// `check --help`: a failure that could not run is no answer yet, not a wrong setup.
+#[cfg(feature = "check")]
+const CHECK_EXIT: &str = "\
+Exit 0 when no check failed, 1 when a check failed, 3 when every failed check could not run
+(a DNS timeout or a resolver that cannot answer, the API server unreachable), 2 for bad input.";
 
 #[derive(Parser, Debug)]
 #[command(name = "relnode", version = VERSION, about = ABOUT, long_about = LONG_ABOUT)]
@@ -59,6 +66,7 @@ pub enum CliCommand {
     Exec(ExecArgs),
     /// Run libcluster's own lookups from inside the pod and say whether peers will reach it
     #[cfg(feature = "check")]
+    #[command(after_help = CHECK_EXIT)]
     Check(CheckArgs),
     /// Show the node names libcluster would dial, from kubectl's JSON (endpoints, endpointslices, pods)
     #[cfg(feature = "tools")]

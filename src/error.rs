@@ -1,19 +1,53 @@
-//! The one error type of relnode, and the exit code each kind of failure gets (like fd's
-//! `exit_codes.rs`): bad input 2 (nothing written, nothing started), a command that cannot be
-//! started 127 or 126 (as shells do), anything else 1. Commands that succeed choose their own
-//! code (`check` returns 1 for a failed check, `exec --init` the child's status).
+//! The one error type of relnode, and the one exit-status enum (like fd's `exit_codes.rs`):
+//! 0 done; 1 the command ran and its answer is no (a check failed, `simulate --self` NAME is
+//! not dialled); 2 bad input (nothing written, nothing started); 3 could not run (an I/O
+//! failure, a resolver or endpoint unreachable, a timeout); 127 or 126 a command that cannot be
+//! started (as shells do). `exec --init` passes its child's status through.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::Path;
+use std::process::ExitCode;
 
-/// Exit status for bad input, as for a usage error.
-pub const EXIT_BAD_INPUT: u8 = 2;
-/// Exit statuses shells use when a command cannot be run.
-pub const EXIT_NOT_FOUND: u8 = 127;
-pub const EXIT_NOT_EXECUTABLE: u8 = 126;
-/// Anything else that went wrong: an I/O failure, a full disk.
-pub const EXIT_FAILURE: u8 = 1;
+/// How relnode exits: every command returns one, and every [`Error`] maps to one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: done.
+    Ok,
+    /// 1: the command ran and says no: a check failed, or `simulate --self` NAME is not dialled.
+    #[cfg_attr(not(any(feature = "check", feature = "tools")), allow(dead_code))]
+    No,
+    /// 2: bad or missing input, or a bad command line; nothing written, nothing started.
+    BadInput,
+    /// 3: could not run: an I/O failure, a resolver or endpoint unreachable, a timeout.
+    CouldNotRun,
+    /// 126: `exec`: the command is not executable (no execute bit, a directory, `noexec`).
+    NotExecutable,
+    /// 127: `exec`: the command does not exist.
+    NotFound,
+    /// `exec --init`: the child's exit code, or 128 + N when signal N killed it.
+    Child(u8),
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Ok => 0,
+            ExitStatus::No => 1,
+            ExitStatus::BadInput => 2,
+            ExitStatus::CouldNotRun => 3,
+            ExitStatus::NotExecutable => 126,
+            ExitStatus::NotFound => 127,
+            ExitStatus::Child(code) => code,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
+    }
+}
 
 #[derive(Debug)]
 pub enum Error {
@@ -21,18 +55,18 @@ pub enum Error {
     Input(InputError),
     /// The command could not be started.
     Exec(ExecError),
-    /// Something outside the inputs failed (I/O).
+    /// Something outside the inputs failed (I/O): could not run.
     Failed(anyhow::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_status(&self) -> ExitStatus {
         match self {
-            Error::Input(_) => EXIT_BAD_INPUT,
-            Error::Exec(exec) => exec.exit_code(),
-            Error::Failed(_) => EXIT_FAILURE,
+            Error::Input(_) => ExitStatus::BadInput,
+            Error::Exec(exec) => exec.exit_status(),
+            Error::Failed(_) => ExitStatus::CouldNotRun,
         }
     }
 }
@@ -98,10 +132,10 @@ pub struct ExecError {
 }
 
 impl ExecError {
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_status(&self) -> ExitStatus {
         match self.source.kind() {
-            std::io::ErrorKind::NotFound => EXIT_NOT_FOUND,
-            _ => EXIT_NOT_EXECUTABLE,
+            std::io::ErrorKind::NotFound => ExitStatus::NotFound,
+            _ => ExitStatus::NotExecutable,
         }
     }
 }
@@ -188,18 +222,18 @@ mod tests {
             problem: "p".into(),
             fix: "f".into(),
         });
-        assert_eq!(input.exit_code(), 2);
+        assert_eq!(input.exit_status().code(), 2);
         let missing = Error::from(ExecError {
             program: "nope".into(),
             source: std::io::ErrorKind::NotFound.into(),
         });
-        assert_eq!(missing.exit_code(), 127);
+        assert_eq!(missing.exit_status().code(), 127);
         let denied = Error::from(ExecError {
             program: "/".into(),
             source: std::io::ErrorKind::PermissionDenied.into(),
         });
-        assert_eq!(denied.exit_code(), 126);
+        assert_eq!(denied.exit_status().code(), 126);
         assert!(denied.to_string().contains("is a directory"), "{denied}");
-        assert_eq!(Error::from(anyhow::anyhow!("disk")).exit_code(), 1);
+        assert_eq!(Error::from(anyhow::anyhow!("disk")).exit_status().code(), 3);
     }
 }

@@ -29,10 +29,6 @@ use clap::Parser;
 
 use crate::cli::{Cli, CliCommand};
 
-/// relnode lives a millisecond and then execs: allocate from a static arena, never free.
-#[global_allocator]
-pub static ALLOCATOR: arena::Arena<{ arena::ARENA_SIZE }> = arena::Arena::new();
-
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         CliCommand::Env(args) => commands::env::run(args),
@@ -49,8 +45,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "man")]
         CliCommand::Man => commands::man::run(),
     };
-    outcome.unwrap_or_else(|err| {
-        eprintln!("relnode: error: {err}");
-        ExitCode::from(err.exit_code())
-    })
+    outcome
+        .unwrap_or_else(|err| {
+            eprintln!("relnode: error: {err}");
+            err.exit_status()
+        })
+        .into()
 }

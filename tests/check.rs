@@ -607,6 +607,81 @@ fn ipv6_pods_use_aaaa() {
     );
 }
 
+/// A resolver that cannot answer (nothing listens where resolv.conf points) is not a wrong
+/// setup: exit 3, not 1; with a real failure beside it, exit 1.
+#[test]
+#[ignore = "needs root"]
+fn a_resolver_that_cannot_answer_exits_3() {
+    root_or_skip();
+    let c = Cluster::new("noresolver", "cluster.local");
+    c.write(
+        "resolv.conf",
+        "search ns1.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.2\noptions ndots:5 timeout:1 attempts:1\n",
+    );
+    let args = [
+        "--strategy",
+        "dns",
+        "--service",
+        "app",
+        "--basename",
+        "app",
+        "--timeout",
+        "1s",
+    ];
+    let (out, took) = c.check(&args, &[("MY_POD_IP", OUR_IP)]);
+    let report = assert_exit(&out, 3);
+    assert!(line(&report, "dns-a").starts_with("FAIL"), "{report}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    // The same dead resolver beside a real failure (no ca.crt: libcluster would skip
+    // verification): a wrong setup, exit 1.
+    let (out, _) = c.check(
+        &[
+            "--basename",
+            "app",
+            "--selector",
+            "app=x",
+            "--timeout",
+            "1s",
+        ],
+        &[
+            ("MY_POD_IP", OUR_IP),
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", "1"),
+        ],
+    );
+    let report = assert_exit(&out, 1);
+    assert!(line(&report, "api-host").starts_with("FAIL"), "{report}");
+    assert!(
+        line(&report, "api-list").contains("the service-account token or CA cannot be read"),
+        "{report}"
+    );
+}
+
+/// An API server that cannot be reached (nothing listens on its port) is no answer yet: exit
+/// 3. A server that answers with the wrong certificate is a wrong setup: exit 1 (above).
+#[test]
+#[ignore = "needs root"]
+fn an_unreachable_api_server_exits_3() {
+    root_or_skip();
+    let c = Cluster::new("noapi", "cluster.local");
+    c.write("sa/ca.crt", &pki("kubernetes").ca_pem);
+    let (out, _) = c.check(
+        &["--basename", "app", "--selector", "app=x"],
+        &[
+            ("MY_POD_IP", OUR_IP),
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", "1"),
+        ],
+    );
+    let report = assert_exit(&out, 3);
+    assert!(line(&report, "api-host").starts_with("ok"), "{report}");
+    let list = line(&report, "api-list");
+    assert!(
+        list.starts_with("FAIL") && list.contains("the API server cannot be reached"),
+        "{report}"
+    );
+}
+
 #[test]
 #[ignore = "needs root"]
 fn wait_retries_until_the_record_appears() {

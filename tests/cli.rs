@@ -927,7 +927,7 @@ fn an_unwritable_output_says_what_to_do_and_starts_nothing() {
         ],
         &[("RELEASE_NAME", "app"), ("MY_POD_IP", "10.0.0.1")],
     );
-    assert_eq!(res.status.code(), Some(1), "{}", stderr(&res));
+    assert_eq!(res.status.code(), Some(3), "{}", stderr(&res));
     let err = stderr(&res);
     assert!(err.contains("--output") && err.contains("fix: "), "{err}");
     assert!(!exists(&marker), "the release started without its env file");

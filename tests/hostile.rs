@@ -546,7 +546,7 @@ fn footguns_get_their_own_message() {
         ],
         BASE,
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(3));
     assert!(
         stderr(&out).contains("is not a directory"),
         "{}",
@@ -596,7 +596,7 @@ fn a_full_volume_says_so() {
     )
     .output()
     .expect("unshare");
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("the volume is full"),
         "{}",

@@ -23,14 +23,18 @@ const MAX_SA_FILE: u64 = 256 * 1024;
 pub enum ApiError {
     /// The service-account files cannot be used.
     Credentials(String),
-    /// The request did not complete (connect, TLS, timeout).
+    /// The request did not complete: TLS (the server is not who it claims to be), a bad answer.
     Transport(String),
+    /// The server could not be reached: refused, reset, timed out, no such host.
+    Unreachable(String),
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ApiError::Credentials(m) | ApiError::Transport(m) => f.write_str(m),
+            ApiError::Credentials(m) | ApiError::Transport(m) | ApiError::Unreachable(m) => {
+                f.write_str(m)
+            }
         }
     }
 }
@@ -117,15 +121,32 @@ impl ApiClient {
             .header("Authorization", &format!("Bearer {}", self.token))
             .header("Accept", "application/json")
             .call()
-            .map_err(|e| ApiError::Transport(transport_message(&e)))?;
+            .map_err(|e| transport_error(&e, transport_message(&e)))?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
             .with_config()
             .limit(MAX_BODY)
             .read_to_string()
-            .map_err(|e| ApiError::Transport(format!("reading the answer: {e}")))?;
+            .map_err(|e| transport_error(&e, format!("reading the answer: {e}")))?;
         Ok(ApiResponse { status, body })
+    }
+}
+
+/// Unreachable when the connection itself failed; anything else (TLS above all) is an answer.
+fn transport_error(err: &ureq::Error, message: String) -> ApiError {
+    let unreachable = match err {
+        ureq::Error::Timeout(_) | ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        // rustls's errors reach us as I/O errors that carry them.
+        ureq::Error::Io(io) => io
+            .get_ref()
+            .is_none_or(|inner| !inner.is::<rustls::Error>()),
+        _ => false,
+    };
+    if unreachable {
+        ApiError::Unreachable(message)
+    } else {
+        ApiError::Transport(message)
     }
 }
 

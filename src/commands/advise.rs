@@ -3,15 +3,14 @@
 
 use std::io::IsTerminal as _;
 use std::path::Path;
-use std::process::ExitCode;
 
 use crate::advise::{self, Answers};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
-use crate::error::{Result, shown};
+use crate::error::{ExitStatus, Result, shown};
 use crate::simulate::bad;
 
-pub fn run(args: AdviseArgs) -> Result<ExitCode> {
+pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let answers = Answers::from_args(&args, interactive)?;
@@ -22,7 +21,7 @@ pub fn run(args: AdviseArgs) -> Result<ExitCode> {
         for (name, _) in &files {
             eprintln!("relnode: wrote {}", shown(dir.join(name)));
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitStatus::Ok);
     }
     let text = if json_out {
         advise::to_json(&answers, &decision, &files)
@@ -30,7 +29,7 @@ pub fn run(args: AdviseArgs) -> Result<ExitCode> {
         advise::to_text(&files)
     };
     super::print(text.as_bytes())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Ok)
 }
 
 /// Every file into `dir`, each atomically. All targets are checked first (regular files or

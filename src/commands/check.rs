@@ -1,43 +1,101 @@
 //! `relnode check`: the pod's facts as for `env`, then libcluster's own lookups from inside
-//! the pod (see `crate::check`). Exit 0 when nothing failed, 1 when a check failed, 2 for bad
-//! input.
+//! the pod (see `crate::check`). Exit 0 when nothing failed, 1 when a check failed, 3 when
+//! every failed check could not run (a timeout, the resolver or API server unreachable), 2 for
+//! bad input.
 
-use std::process::ExitCode;
+use std::time::Duration;
 
 use super::Pod;
-use crate::check::{self, gather};
+use crate::check::gather::{self, CheckOptions};
+use crate::check::{self, Verdict};
 use crate::cli::{CheckArgs, CheckFormat};
-use crate::error::{EXIT_FAILURE, Result};
+use crate::error::{ExitStatus, InputError, Result, shown};
 use crate::inputs::{Lookup, ProcessEnv};
 
-pub fn run(args: CheckArgs) -> Result<ExitCode> {
+pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
     let pod = Pod::prepare(&args.pod, &env, None)?;
-    let options = gather::CheckOptions {
-        format: match args.format {
-            CheckFormat::Text => gather::Format::Text,
-            CheckFormat::Json => gather::Format::Json,
-        },
-        timeout: args.timeout,
-        wait: args.wait,
-        peers: args.peers,
-    };
+    let options = options(&args)?;
     let lookup = Lookup {
         args: &args.pod,
         env: &env,
     };
-    let prepared = gather::prepare(&pod.facts, &pod.node.name, &lookup, &options)?;
-    let report = check::run_with_wait(&prepared.input, prepared.wait, &mut |line| {
+    let input = gather::prepare(&pod.facts, &pod.node.name, &lookup, &options)?;
+    let report = check::run_with_wait(&input, options.wait, &mut |line| {
         eprintln!("relnode: check: {line}")
     });
-    let text = match prepared.format {
-        gather::Format::Text => check::text::render(&report),
-        gather::Format::Json => check::json::render(&report),
+    let text = match args.format {
+        CheckFormat::Text => check::text::render(&report),
+        CheckFormat::Json => check::json::render(&report),
     };
     super::print(text.as_bytes())?;
-    Ok(if report.failed() {
-        ExitCode::from(EXIT_FAILURE)
-    } else {
-        ExitCode::SUCCESS
+    Ok(match report.verdict() {
+        Verdict::Pass => ExitStatus::Ok,
+        Verdict::No => ExitStatus::No,
+        Verdict::CouldNotRun => ExitStatus::CouldNotRun,
     })
+}
+
+/// check's own flags, parsed.
+fn options(args: &CheckArgs) -> Result<CheckOptions, InputError> {
+    Ok(CheckOptions {
+        timeout: parse_duration("--timeout", &args.timeout)?,
+        wait: match &args.wait {
+            Some(w) => Some(parse_duration("--wait", w)?),
+            None => None,
+        },
+        peers: args.peers,
+    })
+}
+
+/// `5s`, `500ms`, `2m`, or plain seconds; at most a day.
+fn parse_duration(flag: &str, text: &str) -> Result<Duration, InputError> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => f64::NAN,
+    };
+    let seconds = number.parse::<f64>().map(|n| n * scale);
+    match seconds {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(InputError {
+            subject: flag.into(),
+            found: Some(shown(text)),
+            problem: "is not a duration".into(),
+            fix: "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)"
+                .into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration("--t", "500ms").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(parse_duration("--t", "2").unwrap(), Duration::from_secs(2));
+        assert_eq!(
+            parse_duration("--t", "1.5s").unwrap(),
+            Duration::from_millis(1500)
+        );
+        assert_eq!(
+            parse_duration("--t", "2m").unwrap(),
+            Duration::from_secs(120)
+        );
+        for bad in ["", "0", "-1s", "5x", "s", "2d", "1e9"] {
+            assert!(parse_duration("--t", bad).is_err(), "{bad:?}");
+        }
+    }
 }

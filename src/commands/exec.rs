@@ -4,16 +4,16 @@
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, ExitCode};
+use std::process::Command;
 
 use super::Pod;
 use crate::cli::ExecArgs;
 use crate::envfile;
-use crate::error::{Error, ExecError, Result};
+use crate::error::{Error, ExecError, ExitStatus, Result};
 use crate::init;
 use crate::inputs::{Lookup, ProcessEnv};
 
-pub fn run(args: ExecArgs) -> Result<ExitCode> {
+pub fn run(args: ExecArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
     // Checked first, so a bad switch writes nothing.
     let init = init::options(&Lookup {
@@ -48,8 +48,8 @@ pub fn run(args: ExecArgs) -> Result<ExitCode> {
     command.args(rest);
     if let Some(init) = init {
         // relnode now runs as long as the release: the bump arena, which never frees, stops.
-        crate::ALLOCATOR.seal();
-        return Ok(ExitCode::from(init::supervise(command, init)?));
+        crate::arena::seal();
+        return Ok(ExitStatus::Child(init::supervise(command, init)?));
     }
     let source = command.exec();
     Err(Error::Exec(ExecError {

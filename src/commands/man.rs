@@ -1,18 +1,16 @@
 //! `relnode man`: the man page (roff) generated from the clap definition.
 
-use std::process::ExitCode;
-
 use anyhow::Context as _;
 use clap::CommandFactory;
 
 use crate::cli::Cli;
-use crate::error::Result;
+use crate::error::{ExitStatus, Result};
 
-pub fn run() -> Result<ExitCode> {
+pub fn run() -> Result<ExitStatus> {
     let mut cmd = Cli::command();
     cmd.build();
     clap_mangen::Man::new(cmd)
         .render(&mut std::io::stdout())
         .context("cannot write the man page")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Ok)
 }

@@ -1,4 +1,4 @@
-//! One module per command, each with `run(args) -> Result<ExitCode>` (as fd's `main.rs` does).
+//! One module per command, each with `run(args) -> Result<ExitStatus>` (as fd's `main.rs` does).
 //! The commands that name this pod share [`Pod::prepare`]: gather the facts, explain them,
 //! build the node, warn.
 

@@ -1,15 +1,13 @@
 //! `relnode render --output FILE`: write the env file a release sources (the init-container
 //! way).
 
-use std::process::ExitCode;
-
 use super::Pod;
 use crate::cli::RenderArgs;
 use crate::envfile;
-use crate::error::{InputError, Result, shown};
+use crate::error::{ExitStatus, InputError, Result, shown};
 use crate::inputs::ProcessEnv;
 
-pub fn run(args: RenderArgs) -> Result<ExitCode> {
+pub fn run(args: RenderArgs) -> Result<ExitStatus> {
     let pod = Pod::prepare(&args.pod, &ProcessEnv, None)?;
     // `exec` hands the cookie to the release in a variable; a fragment file cannot carry it.
     if let (Some(fragment), Some(_)) = (pod.target.fragment(), &pod.node.cookie) {
@@ -26,5 +24,5 @@ pub fn run(args: RenderArgs) -> Result<ExitCode> {
         shown(&args.output),
         pod.node.name
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Ok)
 }

@@ -1,16 +1,14 @@
 //! `relnode simulate --from FILE|-`: the node names libcluster would dial, from kubectl's JSON.
 //! Gathers no pod facts; the rules live in `simulate` and `naming`.
 
-use std::process::ExitCode;
-
 use crate::cli::{SimulateArgs, TextOrJson};
-use crate::error::{Result, shown};
+use crate::error::{ExitStatus, Result, shown};
 use crate::files;
 use crate::simulate::{self, Config, Verdict, bad, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
 
-pub fn run(args: SimulateArgs) -> Result<ExitCode> {
+pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
     let config = Config::from_args(&args)?;
     let json_out = args.format == TextOrJson::Json;
     let ipv6_primary = match args.ip_family.as_str() {
@@ -58,7 +56,7 @@ pub fn run(args: SimulateArgs) -> Result<ExitCode> {
     super::print(text.as_bytes())?;
     // Like a failed check: the name asked about is not dialled.
     Ok(match own {
-        Some((_, None)) => ExitCode::from(1),
-        _ => ExitCode::SUCCESS,
+        Some((_, None)) => ExitStatus::No,
+        _ => ExitStatus::Ok,
     })
 }
