@@ -15,6 +15,7 @@ mod fly;
 mod init;
 mod inputs;
 mod kubelet;
+mod libcluster;
 mod naming;
 mod node;
 mod output;
