@@ -2,10 +2,10 @@
 //! `fly` and `check` compile untouched while they are moved by others. The merge step points
 //! them at `libcluster` and deletes this file.
 
-pub use crate::libcluster::erlang::{check_basename, domain, label_problem, ntoa, strip_root_dot};
-#[cfg(feature = "check")]
-pub use crate::libcluster::names::kubernetes_host as libcluster_kubernetes_host;
+pub use crate::libcluster::erlang::{check_basename, domain, label_problem, strip_root_dot};
 pub use crate::libcluster::names::{Parts, cluster_name_for_domain, node_name};
 pub use crate::libcluster::{
     MODE_VALUES, Mode, NameError, Part, SHAPES, STRATEGY_VALUES, Shape, Strategy,
 };
+#[cfg(feature = "check")]
+pub use crate::libcluster::{erlang::ntoa, names::kubernetes_host as libcluster_kubernetes_host};

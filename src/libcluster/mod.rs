@@ -9,6 +9,8 @@
 #[cfg(any(feature = "tools", feature = "check"))]
 pub mod api;
 pub mod erlang;
+// Only simulate and advise use it until facts.rs moves to it (issue 15).
+#[cfg_attr(not(feature = "tools"), allow(dead_code))]
 pub mod family;
 pub mod names;
 pub mod text;
@@ -78,6 +80,7 @@ pub const STRATEGIES: &[Choice<Strategy>] = &[
 
 /// libcluster's own strategies (all but dns_cluster): the ones that read Endpoints, or the
 /// DNS records the cluster serves from them.
+#[cfg_attr(not(feature = "tools"), allow(dead_code))]
 pub const LIBCLUSTER_STRATEGIES: &[Choice<Strategy>] = STRATEGIES.split_at(3).0;
 
 /// The modes; libcluster's atom spelling `:ip` is accepted too.
