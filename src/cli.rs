@@ -368,4 +368,39 @@ mod tests {
             }
         }
     }
+
+    /// simulate's and advise's value flags parse into libcluster's types; a bad value is
+    /// refused as relnode refuses bad input, naming the flag, the value and the values there are.
+    #[cfg(feature = "tools")]
+    #[test]
+    fn value_flags_parse_into_types() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args.iter().copied());
+        let simulate = ["relnode", "simulate", "--from", "-", "--basename", "app"];
+        let with = |more: &[&'static str]| [&simulate[..], more].concat();
+        match parse(&with(&[
+            "--strategy",
+            "Cluster.Strategy.Kubernetes.DNS",
+            "--mode",
+            ":ip",
+            "--ip-family",
+            "6",
+        ]))
+        .map(|cli| cli.command)
+        {
+            Ok(CliCommand::Simulate(args)) => {
+                assert_eq!(args.strategy, Strategy::Dns);
+                assert_eq!(args.mode, Some(Mode::Ip));
+                assert_eq!(args.ip_family, IpFamily::V6);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = parse(&with(&["--strategy", "epmd\n"])).expect_err("refused");
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster\n"
+        );
+        let err = parse(&["relnode", "advise", "--ip-family", "v6"]).expect_err("refused");
+        assert!(err.to_string().contains("use ipv4, ipv6 or dual"), "{err}");
+    }
 }

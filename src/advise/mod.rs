@@ -460,4 +460,25 @@ mod tests {
             "shop@fd00-42--31.shop-headless.default.svc.cluster.local"
         );
     }
+
+    /// `--ip-family`: dual, or the one spelling set of an IP family; printed back canonically.
+    #[test]
+    fn families_parse_with_the_ip_family_spellings() {
+        for (text, want) in [
+            ("ipv4", Family::V4),
+            ("4", Family::V4),
+            ("IPv6", Family::V6),
+            ("6", Family::V6),
+            ("dual", Family::Dual),
+            ("Dual", Family::Dual),
+        ] {
+            assert_eq!(text.parse(), Ok(want), "{text}");
+        }
+        assert!("ipv5".parse::<Family>().is_err());
+        let printed: Vec<String> = [Family::V4, Family::V6, Family::Dual]
+            .iter()
+            .map(Family::to_string)
+            .collect();
+        assert_eq!(printed, ["ipv4", "ipv6", "dual"]);
+    }
 }
