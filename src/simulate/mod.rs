@@ -52,7 +52,7 @@ pub struct Row {
     pub warnings: Vec<String>,
 }
 
-/// The settings a simulation runs with, validated.
+/// The settings a simulation runs with; [`Config::validated`] checks them.
 #[derive(Debug)]
 pub struct Config {
     pub strategy: Strategy,
