@@ -9,6 +9,11 @@ use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
 
 use crate::inputs::{Id, PodArgs, input};
 use crate::target;
+#[cfg(feature = "tools")]
+use crate::{
+    advise::Family,
+    libcluster::{Mode, Strategy, family::IpFamily},
+};
 
 /// `0.1.0 (v0.1.0-3-gabc1234)` when built from a git checkout, else the crate version.
 pub const VERSION: &str = match option_env!("RELNODE_GIT_DESCRIBE") {
@@ -157,12 +162,12 @@ pub struct SimulateArgs {
     /// kubectl's -o json output for endpoints, endpointslices or pods; `-` reads stdin
     #[arg(long, value_name = "FILE|-")]
     pub from: String,
-    /// libcluster strategy: kubernetes, dns or dnssrv
-    #[arg(long, value_name = "STRATEGY", default_value = "kubernetes")]
-    pub strategy: String,
-    /// libcluster mode: ip, dns or hostname [default: ip; dnssrv: hostname]
-    #[arg(long, value_name = "MODE")]
-    pub mode: Option<String>,
+    #[arg(long, value_name = "STRATEGY", default_value = "kubernetes", help = tools::SIMULATE_STRATEGY_HELP,
+        value_parser = tools::parsed::<Strategy>(tools::STRATEGY_PROBLEM, tools::STRATEGY_FIX))]
+    pub strategy: Strategy,
+    #[arg(long, value_name = "MODE", help = tools::SIMULATE_MODE_HELP,
+        value_parser = tools::parsed::<Mode>("is not a mode", tools::MODE_FIX))]
+    pub mode: Option<Mode>,
     /// The part before '@' (kubernetes_node_basename / application_name)
     #[arg(long, value_name = "NAME")]
     pub basename: String,
@@ -175,9 +180,9 @@ pub struct SimulateArgs {
     /// kubernetes_service_name for mode hostname [default: each Endpoints' own Service]
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
-    /// A dual-stack Service's primary family (its Endpoints carry only that one): ipv4 or ipv6
-    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
-    pub ip_family: String,
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4", help = tools::SIMULATE_FAMILY_HELP,
+        value_parser = tools::parsed::<IpFamily>(tools::FAMILY_PROBLEM, tools::FAMILY_FIX))]
+    pub ip_family: IpFamily,
     /// Say whether this node name is among the dialled ones (exit 1 when it is not)
     #[arg(long = "self", value_name = "NAME")]
     pub self_name: Option<String>,
@@ -190,7 +195,7 @@ pub struct SimulateArgs {
 // `relnode advise`'s flags. Missing answers are asked for on a terminal, refused in a script.
 /// Choose the libcluster strategy for a workload (the seed article's decision tree) and print the
 /// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
-#[derive(Args, Debug, Default)]
+#[derive(Args, Debug)]
 pub struct AdviseArgs {
     /// May the pods run under a service account allowed to list Endpoints? yes or no
     #[arg(long, value_name = "yes|no")]
@@ -207,9 +212,9 @@ pub struct AdviseArgs {
     /// The headless Service [default: <app>-headless]
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
-    /// The pods' IP family: ipv4, ipv6 or dual
-    #[arg(long, value_name = "FAMILY", default_value = "ipv4")]
-    pub ip_family: String,
+    #[arg(long, value_name = "FAMILY", default_value = "ipv4", help = tools::ADVISE_FAMILY_HELP,
+        value_parser = tools::parsed::<Family>(tools::FAMILY_PROBLEM, tools::ADVISE_FAMILY_FIX))]
+    pub ip_family: Family,
     /// The cluster's DNS domain
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
     pub cluster_domain: String,
@@ -219,6 +224,99 @@ pub struct AdviseArgs {
     /// text: the advice and every file, one after the other; json: one object
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+/// The value lists `simulate` and `advise` take, and clap's parser for them: their help
+/// and messages are built from `libcluster`'s lists.
+#[cfg(feature = "tools")]
+pub mod tools {
+    use std::ffi::OsStr;
+    use std::marker::PhantomData;
+    use std::str::FromStr;
+
+    use clap::builder::TypedValueParser;
+    use clap::error::ErrorKind;
+    use clap::{Arg, Command};
+
+    use crate::error::{InputError, shown};
+    use crate::libcluster::family::{IP_FAMILIES, IP_FAMILY_VALUES};
+    use crate::libcluster::text::{Text, text};
+    use crate::libcluster::{LIBCLUSTER_STRATEGIES, MODES, STRATEGIES};
+
+    pub const SIMULATE_STRATEGY_HELP: &str = text!(
+        Text::new()
+            .add("libcluster strategy: ")
+            .names(LIBCLUSTER_STRATEGIES, " or ")
+    );
+    pub const SIMULATE_MODE_HELP: &str = text!(
+        Text::new()
+            .add("libcluster mode: ")
+            .names(MODES, " or ")
+            .add(" [default: ip; dnssrv: hostname]")
+    );
+    pub const SIMULATE_FAMILY_HELP: &str = text!(
+        Text::new()
+            .add("A dual-stack Service's primary family (its Endpoints carry only that one): ")
+            .add(IP_FAMILY_VALUES)
+    );
+    pub const ADVISE_FAMILY_HELP: &str = text!(
+        Text::new()
+            .add("The pods' IP family: ")
+            .names(IP_FAMILIES, ", ")
+            .add(" or dual")
+    );
+    pub const STRATEGY_PROBLEM: &str = "is not a libcluster strategy relnode knows";
+    pub const STRATEGY_FIX: &str = text!(Text::new().add("use one of ").names(STRATEGIES, ", "));
+    pub const MODE_FIX: &str = text!(Text::new().add("use one of ").names(MODES, ", "));
+    pub const FAMILY_PROBLEM: &str = "is not an IP family";
+    pub const FAMILY_FIX: &str = text!(Text::new().add("use ").add(IP_FAMILY_VALUES));
+    pub const ADVISE_FAMILY_FIX: &str = text!(
+        Text::new()
+            .add("use ")
+            .names(IP_FAMILIES, ", ")
+            .add(" or dual")
+    );
+
+    /// A flag's value parsed by its type's `FromStr`; a bad one is refused as relnode refuses
+    /// bad input (the flag, the value, what is wrong, what to do), with clap's exit status 2.
+    #[derive(Clone)]
+    pub struct Parsed<T> {
+        problem: &'static str,
+        fix: &'static str,
+        value: PhantomData<fn() -> T>,
+    }
+
+    pub const fn parsed<T>(problem: &'static str, fix: &'static str) -> Parsed<T> {
+        Parsed {
+            problem,
+            fix,
+            value: PhantomData,
+        }
+    }
+
+    impl<T: FromStr + Clone + Send + Sync + 'static> TypedValueParser for Parsed<T> {
+        type Value = T;
+
+        fn parse_ref(
+            &self,
+            cmd: &Command,
+            arg: Option<&Arg>,
+            value: &OsStr,
+        ) -> Result<T, clap::Error> {
+            if let Some(parsed) = value.to_str().and_then(|text| text.parse().ok()) {
+                return Ok(parsed);
+            }
+            let refusal = InputError {
+                subject: arg
+                    .and_then(Arg::get_long)
+                    .map_or_else(String::new, |long| format!("--{long}")),
+                found: Some(shown(value)),
+                problem: self.problem.to_owned(),
+                fix: self.fix.to_owned(),
+            };
+            Err(clap::Error::raw(ErrorKind::InvalidValue, format!("{refusal}\n")).with_cmd(cmd))
+        }
+    }
 }
 
 /// `simulate` and `advise`: a report for people, or one JSON object.
@@ -301,5 +399,40 @@ mod tests {
                 "{sub} --target help lacks {targets}"
             );
         }
+    }
+
+    /// simulate's and advise's value flags parse into libcluster's types; a bad value is
+    /// refused as relnode refuses bad input, naming the flag, the value and the values there are.
+    #[cfg(feature = "tools")]
+    #[test]
+    fn value_flags_parse_into_types() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args.iter().copied());
+        let simulate = ["relnode", "simulate", "--from", "-", "--basename", "app"];
+        let with = |more: &[&'static str]| [&simulate[..], more].concat();
+        match parse(&with(&[
+            "--strategy",
+            "Cluster.Strategy.Kubernetes.DNS",
+            "--mode",
+            ":ip",
+            "--ip-family",
+            "6",
+        ]))
+        .map(|cli| cli.command)
+        {
+            Ok(CliCommand::Simulate(args)) => {
+                assert_eq!(args.strategy, Strategy::Dns);
+                assert_eq!(args.mode, Some(Mode::Ip));
+                assert_eq!(args.ip_family, IpFamily::V6);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = parse(&with(&["--strategy", "epmd\n"])).expect_err("refused");
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster\n"
+        );
+        let err = parse(&["relnode", "advise", "--ip-family", "v6"]).expect_err("refused");
+        assert!(err.to_string().contains("use ipv4, ipv6 or dual"), "{err}");
     }
 }

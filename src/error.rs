@@ -124,6 +124,19 @@ impl fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Bad input given by a flag of a command that reads no env var (`simulate`, `advise`):
+/// exit 2, naming the flag. `found` is quoted with [`shown`].
+#[cfg(feature = "tools")]
+pub fn bad_flag(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> Error {
+    InputError {
+        subject: flag.to_owned(),
+        found: found.map(shown),
+        problem: problem.into(),
+        fix: fix.to_owned(),
+    }
+    .into()
+}
+
 /// `exec` could not start the command.
 #[derive(Debug)]
 pub struct ExecError {

@@ -88,7 +88,7 @@ pub const INPUTS: &[Input] = &[
         long: "strategy",
         env: &["RELNODE_STRATEGY"],
         value_name: "STRATEGY",
-        help: "libcluster strategy: kubernetes, dns or dnssrv",
+        help: crate::libcluster::STRATEGY_HELP,
         otherwise: Some("kubernetes"),
         heading: NAMING,
         only: None,
@@ -100,7 +100,7 @@ pub const INPUTS: &[Input] = &[
         long: "mode",
         env: &["RELNODE_MODE"],
         value_name: "MODE",
-        help: "libcluster mode: ip, dns or hostname (dnssrv: hostname, or dns for a Deployment's dashed-IP SRV target)",
+        help: crate::libcluster::MODE_HELP,
         otherwise: Some(
             "ip; dnssrv: hostname when /etc/hosts has the pod's FQDN line, else dns with a --service",
         ),

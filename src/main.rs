@@ -16,6 +16,7 @@ mod fly;
 mod init;
 mod inputs;
 mod kubelet;
+mod libcluster;
 mod naming;
 mod node;
 mod output;

@@ -2,22 +2,48 @@
 //! the setup that makes the chosen shape work: libcluster's config, rel/env.sh.eex, the
 //! relnode invocation and the Kubernetes objects. It gathers no pod facts.
 
-use crate::cli::AdviseArgs;
-use std::io::{BufRead as _, Read as _, Write as _};
+use std::fmt;
 use std::net::IpAddr;
+use std::str::FromStr;
 
-use anyhow::Context as _;
 use serde_json::json;
 
-use crate::error::Result;
-use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
-use crate::simulate::bad;
+use crate::error::{Result, bad_flag as bad};
+use crate::libcluster::erlang;
+use crate::libcluster::family::IpFamily;
+use crate::libcluster::names::{self, Parts};
+use crate::libcluster::{Mode, NameError, Part, Shape, Strategy};
 
+/// The pods' IP family: one, or both (dual stack).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Family {
     V4,
     V6,
     Dual,
+}
+
+impl FromStr for Family {
+    type Err = ();
+    /// `dual`, or an IP family in any of its spellings.
+    fn from_str(s: &str) -> Result<Family, ()> {
+        if s.eq_ignore_ascii_case("dual") {
+            return Ok(Family::Dual);
+        }
+        Ok(match s.parse::<IpFamily>()? {
+            IpFamily::V4 => Family::V4,
+            IpFamily::V6 => Family::V6,
+        })
+    }
+}
+
+impl fmt::Display for Family {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Family::V4 => IpFamily::V4.fmt(f),
+            Family::V6 => IpFamily::V6.fmt(f),
+            Family::Dual => f.write_str("dual"),
+        }
+    }
 }
 
 /// The validated answers the tree runs on.
@@ -47,14 +73,14 @@ pub struct Decision {
 pub fn decide(a: &Answers) -> Decision {
     let mut why = Vec::new();
     let mut notes = Vec::new();
-    let local = naming::cluster_name_for_domain(&a.cluster_domain).is_some();
+    let local = names::cluster_name_for_domain(&a.cluster_domain).is_some();
     let (strategy, mode) = if a.service_account {
         why.push("The pods may run under a service account allowed to list Endpoints, so Cluster.Strategy.Kubernetes asks the API server for the peers.".to_owned());
         if !a.statefulset {
             why.push("A Deployment's pods have no stable hostname, so mode :ip: peers dial <app>@<pod IP>, which needs no DNS at all (mode :dns needs pod A records, which CoreDNS serves only with `pods insecure`, and keeps an IPv6 address's colons).".to_owned());
             (Strategy::Kubernetes, Mode::Ip)
         } else if local {
-            why.push(format!("A StatefulSet's pods have stable hostnames under its Service, so mode :hostname: a node keeps its name across restarts and IP changes; libcluster ends names in <kubernetes_cluster_name>.local, so kubernetes_cluster_name is {:?}.", naming::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default()));
+            why.push(format!("A StatefulSet's pods have stable hostnames under its Service, so mode :hostname: a node keeps its name across restarts and IP changes; libcluster ends names in <kubernetes_cluster_name>.local, so kubernetes_cluster_name is {:?}.", names::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default()));
             (Strategy::Kubernetes, Mode::Hostname)
         } else {
             why.push(format!("Mode :hostname always ends names in <kubernetes_cluster_name>.local, which the cluster domain {} is not, so those names would never resolve: mode :ip, which needs no DNS.", a.cluster_domain));
@@ -98,9 +124,9 @@ pub fn decide(a: &Answers) -> Decision {
     }
 }
 
-/// `CLUSTER_DOMAIN` for libcluster's DNSSRV, with the root dot its default has.
+/// `CLUSTER_DOMAIN` for libcluster's DNSSRV.
 fn libcluster_domain(a: &Answers) -> String {
-    format!("{}.", a.cluster_domain)
+    names::cluster_domain_env(&a.cluster_domain)
 }
 
 impl Decision {
@@ -110,7 +136,7 @@ impl Decision {
             .unwrap_or_else(|| self.strategy.module().to_owned())
     }
 
-    /// One node name of the shape, for the reader, from `naming`.
+    /// One node name of the shape, for the reader, from `libcluster::names`.
     fn example_node(&self, a: &Answers) -> String {
         let ip: IpAddr = if a.family == Family::V6 {
             IpAddr::from([0xfd00, 0x42, 0, 0, 0, 0, 0, 0x31])
@@ -125,12 +151,12 @@ impl Decision {
             service: Some(&a.service),
             namespace: Some(&a.namespace),
             cluster_domain: Some(&a.cluster_domain),
-            cluster_name: naming::cluster_name_for_domain(&a.cluster_domain),
+            cluster_name: names::cluster_name_for_domain(&a.cluster_domain),
         };
         Shape::new(self.strategy, self.mode)
             .ok_or(NameError::Missing(Part::Basename))
-            .and_then(|shape| naming::node_name(shape, &parts))
-            .unwrap_or_else(|err| format!("(cannot be named: {})", crate::simulate::describe(&err)))
+            .and_then(|shape| names::node_name(shape, &parts))
+            .unwrap_or_else(|err| format!("(cannot be named: {})", err.describe()))
     }
 }
 
@@ -155,13 +181,8 @@ const TEMPLATES: [(&str, &str); 4] = [
 
 /// The command line that gives these answers, as advice.txt's first line shows it.
 fn command_line(a: &Answers) -> String {
-    let family = match a.family {
-        Family::V4 => "ipv4",
-        Family::V6 => "ipv6",
-        Family::Dual => "dual",
-    };
     format!(
-        "--service-account {} --workload {} --app {} --namespace {} --service {} --ip-family {family} --cluster-domain {}",
+        "--service-account {} --workload {} --app {} --namespace {} --service {} --ip-family {} --cluster-domain {}",
         if a.service_account { "yes" } else { "no" },
         if a.statefulset {
             "statefulset"
@@ -171,6 +192,7 @@ fn command_line(a: &Answers) -> String {
         a.app,
         a.namespace,
         a.service,
+        a.family,
         a.cluster_domain
     )
 }
@@ -185,7 +207,7 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     ctx.insert("cluster_domain", &a.cluster_domain);
     ctx.insert(
         "cluster_name",
-        naming::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default(),
+        names::cluster_name_for_domain(&a.cluster_domain).unwrap_or_default(),
     );
     ctx.insert("statefulset", &a.statefulset);
     ctx.insert("service_account", &a.service_account);
@@ -230,37 +252,8 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     Ok(files)
 }
 
-/// A missing answer: asked for on a terminal, an error in a script.
-fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) -> Result<String> {
-    if let Some(v) = value {
-        return Ok(v);
-    }
-    if !interactive {
-        return Err(bad(
-            flag,
-            None,
-            "is missing",
-            &format!("give {flag} ({question}); relnode advise asks only on a terminal"),
-        ));
-    }
-    let mut stderr = std::io::stderr();
-    write!(stderr, "{question}? ").ok();
-    stderr.flush().ok();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .take(4096)
-        .read_line(&mut line)
-        .context("cannot read the answer from the terminal")?;
-    let line = line.trim();
-    if line.is_empty() {
-        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
-    }
-    Ok(line.to_owned())
-}
-
 fn label(flag: &str, value: &str, what: &str) -> Result<()> {
-    match naming::label_problem(value) {
+    match erlang::label_problem(value) {
         Some(problem) => Err(bad(
             flag,
             Some(value),
@@ -272,87 +265,49 @@ fn label(flag: &str, value: &str, what: &str) -> Result<()> {
 }
 
 impl Answers {
-    pub fn from_args(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
-        let sa = answer(
-            args.service_account.clone(),
-            "--service-account",
-            "May the pods use a service account allowed to list Endpoints (yes/no)",
-            interactive,
-        )?;
-        let service_account = match sa.to_ascii_lowercase().as_str() {
-            "yes" | "y" => true,
-            "no" | "n" => false,
-            _ => {
-                return Err(bad(
-                    "--service-account",
-                    Some(&sa),
-                    "is not yes or no",
-                    "answer yes or no",
-                ));
-            }
-        };
-        let workload = answer(
-            args.workload.clone(),
-            "--workload",
-            "Is the workload a deployment or a statefulset",
-            interactive,
-        )?;
-        let statefulset = match workload.to_ascii_lowercase().as_str() {
-            "statefulset" | "sts" => true,
-            "deployment" | "deploy" => false,
-            _ => {
-                return Err(bad(
-                    "--workload",
-                    Some(&workload),
-                    "is not a workload kind advise knows",
-                    "use deployment or statefulset",
-                ));
-            }
-        };
-        let app = answer(
-            args.app.clone(),
-            "--app",
-            "The release name (the part before '@')",
-            interactive,
-        )?;
-        label("--app", &app, "the release name")?;
-        label("--namespace", &args.namespace, "the namespace")?;
-        let service = args
-            .service
-            .clone()
-            .unwrap_or_else(|| format!("{app}-headless"));
-        label("--service", &service, "the Service name")?;
-        let family = match args.ip_family.as_str() {
-            "ipv4" => Family::V4,
-            "ipv6" => Family::V6,
-            "dual" => Family::Dual,
-            other => {
-                return Err(bad(
-                    "--ip-family",
-                    Some(other),
-                    "is not an IP family",
-                    "use ipv4, ipv6 or dual",
-                ));
-            }
-        };
-        let domain = naming::strip_root_dot(&args.cluster_domain);
-        naming::domain(domain, Part::ClusterDomain).map_err(|err| {
+    /// The answers as given, checked: every name a DNS label, the domain a DNS name (a
+    /// trailing root dot dropped).
+    pub fn validated(self) -> Result<Answers> {
+        label("--app", &self.app, "the release name")?;
+        label("--namespace", &self.namespace, "the namespace")?;
+        label("--service", &self.service, "the Service name")?;
+        let domain = erlang::strip_root_dot(&self.cluster_domain);
+        erlang::domain(domain, Part::ClusterDomain).map_err(|err| {
             bad(
                 "--cluster-domain",
-                Some(&args.cluster_domain),
-                crate::simulate::describe(&err),
+                Some(&self.cluster_domain),
+                err.describe(),
                 "give the cluster's DNS domain, e.g. cluster.local",
             )
         })?;
         Ok(Answers {
-            service_account,
-            statefulset,
-            app,
-            namespace: args.namespace.clone(),
-            service,
-            family,
             cluster_domain: domain.to_owned(),
+            ..self
         })
+    }
+}
+
+/// The headless Service when none is given: `<app>-headless`.
+pub fn default_service(app: &str) -> String {
+    format!("{app}-headless")
+}
+
+/// `--service-account`: `yes`/`y` or `no`/`n`, any case.
+pub fn yes_no(answer: &str) -> Option<bool> {
+    match answer.to_ascii_lowercase().as_str() {
+        "yes" | "y" => Some(true),
+        "no" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// `--workload`: whether it names a StatefulSet (`statefulset`/`sts`) or a Deployment
+/// (`deployment`/`deploy`), any case.
+pub fn is_statefulset(workload: &str) -> Option<bool> {
+    match workload.to_ascii_lowercase().as_str() {
+        "statefulset" | "sts" => Some(true),
+        "deployment" | "deploy" => Some(false),
+        _ => None,
     }
 }
 
@@ -493,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn example_names_come_from_naming() {
+    fn example_names_come_from_libclusters_formulas() {
         let a = answers(false, true, Family::V4, "cluster.local");
         assert_eq!(
             decide(&a).example_node(&a),
@@ -504,5 +459,26 @@ mod tests {
             decide(&a).example_node(&a),
             "shop@fd00-42--31.shop-headless.default.svc.cluster.local"
         );
+    }
+
+    /// `--ip-family`: dual, or the one spelling set of an IP family; printed back canonically.
+    #[test]
+    fn families_parse_with_the_ip_family_spellings() {
+        for (text, want) in [
+            ("ipv4", Family::V4),
+            ("4", Family::V4),
+            ("IPv6", Family::V6),
+            ("6", Family::V6),
+            ("dual", Family::Dual),
+            ("Dual", Family::Dual),
+        ] {
+            assert_eq!(text.parse(), Ok(want), "{text}");
+        }
+        assert!("ipv5".parse::<Family>().is_err());
+        let printed: Vec<String> = [Family::V4, Family::V6, Family::Dual]
+            .iter()
+            .map(Family::to_string)
+            .collect();
+        assert_eq!(printed, ["ipv4", "ipv6", "dual"]);
     }
 }

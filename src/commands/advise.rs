@@ -1,19 +1,20 @@
 //! `relnode advise`: the decision tree, and the setup for the shape it picks, printed or written
 //! into a directory. Gathers no pod facts.
 
-use std::io::IsTerminal as _;
+use std::io::{BufRead as _, IsTerminal as _, Read as _, Write as _};
 use std::path::Path;
+
+use anyhow::Context as _;
 
 use crate::advise::{self, Answers};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
-use crate::error::{ExitStatus, Result, shown};
-use crate::simulate::bad;
+use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let answers = Answers::from_args(&args, interactive)?;
+    let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
     let files = advise::render(&answers, &decision)?;
     if let Some(dir) = &args.output {
@@ -30,6 +31,87 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     };
     super::print(text.as_bytes())?;
     Ok(ExitStatus::Ok)
+}
+
+/// The answers: the flags, and on a terminal the missing ones asked for, each checked as it
+/// comes in.
+fn answers(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
+    let sa = answer(
+        args.service_account.clone(),
+        "--service-account",
+        "May the pods use a service account allowed to list Endpoints (yes/no)",
+        interactive,
+    )?;
+    let service_account = advise::yes_no(&sa).ok_or_else(|| {
+        bad(
+            "--service-account",
+            Some(&sa),
+            "is not yes or no",
+            "answer yes or no",
+        )
+    })?;
+    let workload = answer(
+        args.workload.clone(),
+        "--workload",
+        "Is the workload a deployment or a statefulset",
+        interactive,
+    )?;
+    let statefulset = advise::is_statefulset(&workload).ok_or_else(|| {
+        bad(
+            "--workload",
+            Some(&workload),
+            "is not a workload kind advise knows",
+            "use deployment or statefulset",
+        )
+    })?;
+    let app = answer(
+        args.app.clone(),
+        "--app",
+        "The release name (the part before '@')",
+        interactive,
+    )?;
+    Answers {
+        service_account,
+        statefulset,
+        service: args
+            .service
+            .clone()
+            .unwrap_or_else(|| advise::default_service(&app)),
+        app,
+        namespace: args.namespace.clone(),
+        family: args.ip_family,
+        cluster_domain: args.cluster_domain.clone(),
+    }
+    .validated()
+}
+
+/// A missing answer: asked for on a terminal, an error in a script.
+fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) -> Result<String> {
+    if let Some(v) = value {
+        return Ok(v);
+    }
+    if !interactive {
+        return Err(bad(
+            flag,
+            None,
+            "is missing",
+            &format!("give {flag} ({question}); relnode advise asks only on a terminal"),
+        ));
+    }
+    let mut stderr = std::io::stderr();
+    write!(stderr, "{question}? ").ok();
+    stderr.flush().ok();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .take(4096)
+        .read_line(&mut line)
+        .context("cannot read the answer from the terminal")?;
+    let line = line.trim();
+    if line.is_empty() {
+        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
+    }
+    Ok(line.to_owned())
 }
 
 /// Every file into `dir`, each atomically. All targets are checked first (regular files or

@@ -1,28 +1,25 @@
 //! `relnode simulate --from FILE|-`: the node names libcluster would dial, from kubectl's JSON.
-//! Gathers no pod facts; the rules live in `simulate` and `naming`.
+//! Gathers no pod facts; the rules live in `simulate` and `libcluster`.
 
 use crate::cli::{SimulateArgs, TextOrJson};
-use crate::error::{ExitStatus, Result, shown};
+use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 use crate::files;
-use crate::simulate::{self, Config, Verdict, bad, input};
+use crate::libcluster::api;
+use crate::simulate::{self, Config, Verdict, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
 
 pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
-    let config = Config::from_args(&args)?;
+    let config = Config {
+        strategy: args.strategy,
+        mode: args.mode.unwrap_or(args.strategy.default_mode()),
+        basename: args.basename.clone(),
+        cluster_name: args.cluster_name.clone(),
+        cluster_domain: args.cluster_domain.clone(),
+        service: args.service.clone(),
+    }
+    .validated()?;
     let json_out = args.format == TextOrJson::Json;
-    let ipv6_primary = match args.ip_family.as_str() {
-        "ipv4" => false,
-        "ipv6" => true,
-        other => {
-            return Err(bad(
-                "--ip-family",
-                Some(other),
-                "is not an IP family",
-                "use ipv4 or ipv6",
-            ));
-        }
-    };
     let bytes = if args.from == "-" {
         input::read_stdin().map_err(|problem| bad("--from - (stdin)", None, problem, FIX))?
     } else {
@@ -36,8 +33,12 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
             bad(&format!("--from {}", shown(&args.from)), None, problem, FIX)
         })?
     };
-    let (kind, entries) = input::parse(&bytes, ipv6_primary)
-        .map_err(|err| bad(&format!("--from {}", shown(&args.from)), None, err.0, FIX))?;
+    let from = || format!("--from {}", shown(&args.from));
+    let objects =
+        api::parse(&bytes).map_err(|err| bad(&from(), None, input::problem(&err), FIX))?;
+    let entries = input::entries(&objects, args.ip_family)
+        .map_err(|problem| bad(&from(), None, problem, FIX))?;
+    let kind = objects.kind();
     let rows = simulate::simulate(&config, kind, entries)?;
     // A crash dials nobody, so nobody is found.
     let crashes = rows.iter().any(|r| r.verdict == Verdict::Crashes);

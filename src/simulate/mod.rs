@@ -1,8 +1,8 @@
 //! `relnode simulate`: the node names libcluster 3.5.0 would dial, from what
 //! `kubectl get endpoints|endpointslices|pods -o json` prints, with every entry that will
-//! not work flagged. It gathers no pod facts; the names come from `naming`, which holds
-//! libcluster's rules (`libcluster_kubernetes_host`) and relnode's own (`node_name`): an
-//! entry is flagged when the two disagree or relnode refuses the parts.
+//! not work flagged. It gathers no pod facts; the names come from `libcluster::names`, which
+//! holds libcluster's rules (`kubernetes_host`) and relnode's own (`node_name`): an entry is
+//! flagged when the two disagree or relnode refuses the parts.
 
 pub mod input;
 
@@ -10,11 +10,13 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use crate::error::{Error, InputError, Result, shown};
-use crate::naming::{self, Mode, NameError, Part, Parts, Shape, Strategy};
-use input::{Entry, Kind, Listed, TargetRef};
-
-use crate::cli::SimulateArgs;
+use crate::error::{Result, bad_flag as bad};
+use crate::libcluster::api::Kind;
+use crate::libcluster::erlang;
+use crate::libcluster::names::{self, Parts};
+use crate::libcluster::text::{Text, text};
+use crate::libcluster::{LIBCLUSTER_STRATEGIES, Mode, Part, SHAPES, Shape, Strategy};
+use input::{Entry, Listed, TargetRef};
 
 /// What libcluster does with one entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,7 +52,7 @@ pub struct Row {
     pub warnings: Vec<String>,
 }
 
-/// The settings a simulation runs with, validated.
+/// The settings a simulation runs with; [`Config::validated`] checks them.
 #[derive(Debug)]
 pub struct Config {
     pub strategy: Strategy,
@@ -61,96 +63,69 @@ pub struct Config {
     pub service: Option<String>,
 }
 
-/// Bad input: exit 2, naming the flag.
-pub(crate) fn bad(flag: &str, found: Option<&str>, problem: impl Into<String>, fix: &str) -> Error {
-    InputError {
-        subject: flag.to_owned(),
-        found: found.map(shown),
-        problem: problem.into(),
-        fix: fix.to_owned(),
-    }
-    .into()
-}
+/// `use kubernetes, dns or dnssrv`: the strategies simulate models.
+const SIMULATED: &str = text!(Text::new().add("use ").names(LIBCLUSTER_STRATEGIES, " or "));
 
 impl Config {
-    pub fn from_args(args: &SimulateArgs) -> Result<Config> {
-        let strategy: Strategy = args.strategy.parse().map_err(|()| {
-            bad(
-                "--strategy",
-                Some(&args.strategy),
-                "is not a libcluster strategy relnode knows",
-                &format!("use one of {}", naming::STRATEGY_VALUES),
-            )
-        })?;
+    /// The settings as given, checked: the shape exists, the names are DNS names. A trailing
+    /// root dot on the cluster domain is dropped.
+    pub fn validated(self) -> Result<Config> {
+        let Config { strategy, mode, .. } = self;
         // dns_cluster is not libcluster: it reads no Endpoints, only its own DNS query.
         if strategy == Strategy::DnsCluster {
             return Err(bad(
                 "--strategy",
-                Some(&args.strategy),
+                Some(&strategy.to_string()),
                 "is phoenixframework/dns_cluster, which simulate does not model (it simulates libcluster reading Endpoints, EndpointSlices or Pods)",
-                "use kubernetes, dns or dnssrv; dns_cluster names are <basename>@<ip> (relnode env --strategy dnscluster)",
+                &format!(
+                    "{SIMULATED}; dns_cluster names are <basename>@<ip> (relnode env --strategy dnscluster)"
+                ),
             ));
         }
-        let mode = match &args.mode {
-            None => strategy.default_mode(),
-            Some(text) => text.parse().map_err(|()| {
-                bad(
-                    "--mode",
-                    Some(text),
-                    "is not a mode",
-                    &format!("use one of {}", naming::MODE_VALUES),
-                )
-            })?,
-        };
-        let exists = Shape::new(strategy, mode).is_some();
-        if !exists {
+        if Shape::new(strategy, mode).is_none() {
             return Err(bad(
                 "--mode",
                 Some(&mode.to_string()),
                 format!("does not exist for strategy {strategy}"),
-                &format!("libcluster has {}", naming::SHAPES),
+                &format!("libcluster has {SHAPES}"),
             ));
         }
-        naming::check_basename(&args.basename).map_err(|err| {
+        erlang::check_basename(&self.basename).map_err(|err| {
             bad(
                 "--basename",
-                Some(&args.basename),
-                describe(&err),
+                Some(&self.basename),
+                err.describe(),
                 "give the part before '@' that libcluster is configured with",
             )
         })?;
-        if naming::cluster_name_for_domain(&args.cluster_name).is_some() {
+        if names::cluster_name_for_domain(&self.cluster_name).is_some() {
             return Err(bad(
                 "--cluster-name",
-                Some(&args.cluster_name),
+                Some(&self.cluster_name),
                 "ends in .local, and libcluster appends .local itself",
                 "did you mean --cluster-domain? --cluster-name is the part before .local (cluster)",
             ));
         }
-        naming::domain(&args.cluster_name, Part::ClusterName).map_err(|err| {
+        erlang::domain(&self.cluster_name, Part::ClusterName).map_err(|err| {
             bad(
                 "--cluster-name",
-                Some(&args.cluster_name),
-                describe(&err),
+                Some(&self.cluster_name),
+                err.describe(),
                 "give libcluster's kubernetes_cluster_name (default cluster)",
             )
         })?;
-        let domain = naming::strip_root_dot(&args.cluster_domain);
-        naming::domain(domain, Part::ClusterDomain).map_err(|err| {
+        let domain = erlang::strip_root_dot(&self.cluster_domain);
+        erlang::domain(domain, Part::ClusterDomain).map_err(|err| {
             bad(
                 "--cluster-domain",
-                Some(&args.cluster_domain),
-                describe(&err),
+                Some(&self.cluster_domain),
+                err.describe(),
                 "give the cluster's DNS domain (default cluster.local)",
             )
         })?;
         Ok(Config {
-            strategy,
-            mode,
-            basename: args.basename.clone(),
-            cluster_name: args.cluster_name.clone(),
             cluster_domain: domain.to_owned(),
-            service: args.service.clone(),
+            ..self
         })
     }
 
@@ -178,26 +153,8 @@ impl Config {
                 "Cluster.Strategy.Kubernetes.DNSSRV (the SRV targets CoreDNS serves from these {kind}, domain {})",
                 self.cluster_domain
             ),
-            Strategy::DnsCluster => unreachable!("Config::from_args refuses dnscluster"),
+            Strategy::DnsCluster => unreachable!("Config::validated refuses dnscluster"),
         }
-    }
-}
-
-/// A `NameError` in words, without the flag names (simulate's parts come from the document).
-pub(crate) fn describe(err: &NameError) -> String {
-    let part = |p: &Part| match p {
-        Part::Basename => "basename",
-        Part::Ip => "IP",
-        Part::Hostname => "hostname",
-        Part::Service => "Service name",
-        Part::Namespace => "namespace",
-        Part::ClusterDomain => "cluster domain",
-        Part::ClusterName => "cluster name",
-    };
-    match err {
-        NameError::Missing(p) => format!("has no {}", part(p)),
-        NameError::Invalid { part: p, problem } => format!("its {} {problem}", part(p)),
-        NameError::Name { problem, .. } => format!("the name {problem}"),
     }
 }
 
@@ -271,7 +228,7 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 }
             };
             let service = config.service.clone().or(service);
-            let host = naming::libcluster_kubernetes_host(
+            let host = names::kubernetes_host(
                 config.mode,
                 &ip,
                 hostname.as_deref(),
@@ -279,7 +236,7 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 &namespace,
                 &config.cluster_name,
             );
-            let name = format!("{}@{host}", config.basename);
+            let name = names::node(&config.basename, &host);
             row.verdict = Verdict::Dials;
             let known = kubernetes_problem(config, kind, &name, parsed_ip, &hostname, &service);
             match known {
@@ -308,7 +265,7 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 Some(IpAddr::V4(v4)) => {
                     row.verdict = Verdict::Dials;
                     // kubernetes_dns.ex prints the resolver's tuple with :inet_parse.ntoa.
-                    row.name = Some(format!("{}@{v4}", config.basename));
+                    row.name = Some(names::ip_node(&config.basename, IpAddr::V4(v4)));
                 }
                 Some(IpAddr::V6(_)) => {
                     row.reason = Some("IPv6: Kubernetes.DNS asks for A records only, so it never sees this address (use DNSSRV, or the Kubernetes strategy in mode :ip)".into());
@@ -328,7 +285,10 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
             row.verdict = Verdict::Dials;
             match hostname {
                 Some(h) => {
-                    let name = format!("{}@{h}.{service}.{namespace}.svc.{zone}", config.basename);
+                    let name = names::node(
+                        &config.basename,
+                        &names::service_host(&h, &service, &namespace, zone),
+                    );
                     let parts = Parts {
                         basename: &config.basename,
                         hostname: Some(&h),
@@ -346,13 +306,10 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 }
                 None => {
                     // CoreDNS names the SRV target of a hostname-less endpoint after its IP.
-                    let label = match parsed_ip {
-                        Some(ip) => naming::dashed_ip(ip),
-                        None => ip.replace([':', '.'], "-"),
-                    };
-                    let name = format!(
-                        "{}@{label}.{service}.{namespace}.svc.{zone}",
-                        config.basename
+                    let label = names::dashed_ip_text(&ip);
+                    let name = names::node(
+                        &config.basename,
+                        &names::service_host(&label, &service, &namespace, zone),
                     );
                     let parts = Parts {
                         basename: &config.basename,
@@ -372,7 +329,7 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 }
             }
         }
-        Strategy::DnsCluster => unreachable!("Config::from_args refuses dnscluster"),
+        Strategy::DnsCluster => unreachable!("Config::validated refuses dnscluster"),
     }
     row
 }
@@ -408,8 +365,8 @@ fn kubernetes_problem(
 
 /// Where relnode's validated name for the same parts differs from what libcluster dials.
 fn disagreement(shape: Shape, parts: &Parts, dialled: &str) -> Option<String> {
-    match naming::node_name(shape, parts) {
-        Err(err) => Some(format!("cannot work: {}", describe(&err))),
+    match names::node_name(shape, parts) {
+        Err(err) => Some(format!("cannot work: {}", err.describe())),
         Ok(own) if own != dialled => Some(format!(
             "a pod named by relnode is {own}; libcluster dials {dialled}, and Erlang needs the two to match byte for byte"
         )),
@@ -509,6 +466,7 @@ pub fn to_json(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::libcluster::family::IpFamily;
 
     fn config(strategy: Strategy, mode: Mode) -> Config {
         Config {
@@ -522,8 +480,9 @@ mod tests {
     }
 
     fn rows(config: &Config, doc: &str) -> Vec<Row> {
-        let (kind, entries) = input::parse(doc.as_bytes(), false).expect("valid document");
-        simulate(config, kind, entries).expect("simulates")
+        let objects = crate::libcluster::api::parse(doc.as_bytes()).expect("valid document");
+        let entries = input::entries(&objects, IpFamily::V4).expect("entries");
+        simulate(config, objects.kind(), entries).expect("simulates")
     }
 
     const STS_ENDPOINTS: &str = r#"{"kind":"Endpoints","metadata":{"name":"db","namespace":"shop"},"subsets":[{
