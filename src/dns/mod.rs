@@ -464,6 +464,7 @@ fn query_id() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::UdpSocket;
 
     fn resolver(ndots: u32) -> Resolver {
         let conf = ResolvConf {
@@ -515,6 +516,159 @@ mod tests {
                 "headless.ns.ns.svc.cluster.local",
                 "headless.ns.svc.cluster.local"
             ]
+        );
+    }
+
+    /// A UDP nameserver on `ip`:`port` of this host's loopback answering with `reply` (None:
+    /// silent), for at most 10 s; it stops when dropped.
+    struct Server {
+        stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+    }
+
+    impl Server {
+        fn start(socket: UdpSocket, reply: fn(&[u8]) -> Option<Vec<u8>>) -> Server {
+            use std::sync::atomic::Ordering;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = std::sync::Arc::clone(&stop);
+            socket
+                .set_read_timeout(Some(Duration::from_millis(20)))
+                .unwrap();
+            let thread = std::thread::spawn(move || {
+                let end = Instant::now() + Duration::from_secs(10);
+                let mut buf = [0u8; 512];
+                while !flag.load(Ordering::Relaxed) && Instant::now() < end {
+                    if let Ok((n, from)) = socket.recv_from(&mut buf) {
+                        if let Some(answer) = reply(&buf[..n]) {
+                            socket.send_to(&answer, from).ok();
+                        }
+                    }
+                }
+            });
+            Server {
+                stop,
+                thread: Some(thread),
+            }
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            if let Some(t) = self.thread.take() {
+                t.join().ok();
+            }
+        }
+    }
+
+    /// Two UDP sockets on 127.0.0.2 and 127.0.0.1 with the same free port.
+    fn pair() -> (UdpSocket, UdpSocket, u16) {
+        for _ in 0..50 {
+            let second = UdpSocket::bind("127.0.0.2:0").unwrap();
+            let port = second.local_addr().unwrap().port();
+            if let Ok(first) = UdpSocket::bind(("127.0.0.1", port)) {
+                return (second, first, port);
+            }
+        }
+        panic!("no port free on both 127.0.0.1 and 127.0.0.2");
+    }
+
+    /// The query echoed as a response with `rcode`, and our address when NOERROR.
+    fn echo(query: &[u8], id_xor: u16, rcode: u8) -> Vec<u8> {
+        let mut msg = query.to_vec();
+        let id = u16::from_be_bytes([query[0], query[1]]) ^ id_xor;
+        msg[..2].copy_from_slice(&id.to_be_bytes());
+        msg[2] = 0x81;
+        msg[3] = 0x80 | rcode;
+        if rcode == 0 {
+            msg[7] = 1;
+            msg.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 0, 0, 5]);
+        }
+        msg
+    }
+
+    fn resolver_at(servers: &[&str], port: u16, timeout: Duration) -> Resolver {
+        let conf = ResolvConf {
+            nameservers: servers.iter().map(|s| s.parse().unwrap()).collect(),
+            ..ResolvConf::default()
+        };
+        let mut r = Resolver::new(conf, timeout);
+        r.port = port;
+        r
+    }
+
+    const SERVERS: [&str; 2] = ["127.0.0.2", "127.0.0.1"];
+
+    /// A silent first server gets half of the time; the second answers.
+    #[test]
+    fn every_nameserver_gets_its_share_of_the_time() {
+        let (silent, good, port) = pair();
+        let _silent = Server::start(silent, |_| None);
+        let _good = Server::start(good, |q| Some(echo(q, 0, 0)));
+        let r = resolver_at(&SERVERS, port, Duration::from_secs(2));
+        let start = Instant::now();
+        let lookup = r.lookup("pod-0.example.", RecordType::A, SearchRule::Libc);
+        assert!(
+            start.elapsed() < Duration::from_millis(1800),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            matches!(lookup.outcome, Outcome::Found { .. }),
+            "{lookup:?}"
+        );
+        let ips: Vec<IpAddr> = SERVERS.iter().map(|s| s.parse().unwrap()).collect();
+        assert_eq!(lookup.servers_asked(), ips);
+        assert_eq!(lookup.servers_timed_out(), ips[..1]);
+        let TryResult::TimedOut { waited } = lookup.tries[0].result else {
+            panic!("{lookup:?}")
+        };
+        assert!(waited <= Duration::from_secs(1), "{waited:?}");
+    }
+
+    /// The caller's deadline (`check --wait`'s) cuts a lookup whose own timeout is longer.
+    #[test]
+    fn the_callers_deadline_cuts_a_lookup_in_progress() {
+        let (first, second, port) = pair();
+        let _servers = (
+            Server::start(first, |_| None),
+            Server::start(second, |_| None),
+        );
+        let r = resolver_at(&SERVERS, port, Duration::from_secs(20))
+            .until(Instant::now() + Duration::from_millis(600));
+        let start = Instant::now();
+        let lookup = r.lookup("pod-0.example.", RecordType::A, SearchRule::Libc);
+        assert!(
+            start.elapsed() < Duration::from_millis(1500),
+            "{:?}",
+            start.elapsed()
+        );
+        assert_eq!(lookup.outcome, Outcome::Timeout);
+        assert_eq!(lookup.servers_timed_out().len(), 2, "{lookup:?}");
+        // Past the deadline nothing is asked.
+        let lookup = r.lookup("pod-0.example.", RecordType::A, SearchRule::Libc);
+        assert!(lookup.tries.is_empty(), "{lookup:?}");
+        assert!(!lookup.inet_res_differs());
+    }
+
+    /// NXDOMAIN under another id: not believed, and noted as one inet_res would believe.
+    #[test]
+    fn a_mismatched_nxdomain_is_noted_for_inet_res() {
+        let (first, second, port) = pair();
+        let _servers = (
+            Server::start(first, |q| Some(echo(q, 0x0f0f, 3))),
+            Server::start(second, |q| Some(echo(q, 0x0f0f, 3))),
+        );
+        let r = resolver_at(&SERVERS, port, Duration::from_millis(800));
+        let lookup = r.lookup("pod-0.example.", RecordType::A, SearchRule::Libc);
+        let Outcome::Failed(problem) = &lookup.outcome else {
+            panic!("{lookup:?}")
+        };
+        assert!(problem.contains("would take it as NXDOMAIN"), "{problem}");
+        assert!(lookup.inet_res_differs());
+        assert!(
+            lookup.notes.iter().any(|n| n.contains("inet_res")),
+            "{lookup:?}"
         );
     }
 }

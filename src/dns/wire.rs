@@ -362,7 +362,7 @@ fn read_labels(msg: &[u8], mut pos: usize) -> Option<(Vec<Vec<u8>>, usize)> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
 
     fn name(n: &str) -> Vec<u8> {
@@ -376,7 +376,7 @@ pub(super) mod tests {
     }
 
     /// An uncompressed answer: header, one question, then `(owner, type, class, rdata)`.
-    pub fn answer(
+    fn answer(
         id: u16,
         rcode: u8,
         question: (&str, u16, u16),
@@ -400,7 +400,7 @@ pub(super) mod tests {
         msg
     }
 
-    pub fn a(owner: &str, ip: [u8; 4]) -> (&str, u16, u16, Vec<u8>) {
+    fn a(owner: &str, ip: [u8; 4]) -> (&str, u16, u16, Vec<u8>) {
         (owner, 1, 1, ip.to_vec())
     }
 
