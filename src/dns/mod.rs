@@ -1,6 +1,11 @@
 //! A small synchronous DNS client: A, AAAA and SRV over UDP (TCP when the answer is truncated),
 //! asking the nameservers of the pod's resolv.conf in the order and with the search rules that
-//! peers use.
+//! peers use. Core, not `check`'s: the start-up path resolves with it too.
+//!
+//! An answer is believed only when it is to the question asked (`wire`); every blocking call
+//! ends by the lookup's deadline (`transport`); each nameserver gets its share of the time, and
+//! every question sent is recorded on the [`Lookup`] so a report can say who was asked, who
+//! was silent, and where Erlang's inet_res would have believed what relnode did not.
 //!
 //! Hand-written rather than `hickory-proto`: relnode asks three record types and reads four
 //! (A, AAAA, SRV, CNAME), which is a few hundred lines, while hickory-proto brings its whole
@@ -8,7 +13,7 @@
 //! by a deadline; no thread, no async runtime.
 
 mod transport;
-pub mod wire;
+mod wire;
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
