@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+// ureq's resolver API is outside its semver promise: Cargo.lock pins 3.5.2; a ureq update
+// may need this impl adjusted (the kubeapi tests exercise it).
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver as UreqResolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
