@@ -7,6 +7,7 @@
 
 pub mod dns;
 pub mod gather;
+pub mod handshake;
 pub mod json;
 pub mod kubeapi;
 pub mod text;

@@ -1,0 +1,428 @@
+//! `check --peers`: proves each peer's real node name with Erlang's own handshake, without a
+//! cookie. Per peer: epmd's PORT_PLEASE2 for the short name, then at the distribution port
+//! our `send_name` (version 6, as a hidden node of a name no real node has), the peer's
+//! status and its challenge, which carries the peer's own node name; then we close. No
+//! digest is ever sent, so the peer's connection process just sees a closed socket.
+//!
+//! Every peer is probed at once on non-blocking sockets polled together under one deadline,
+//! so a thousand peers behind a policy that drops the packets cost one timeout, not a
+//! thousand.
+
+pub mod dist;
+pub mod epmd;
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::os::fd::{AsFd, AsRawFd};
+use std::time::Instant;
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::resource::{Resource, getrlimit};
+use nix::sys::socket::{AddressFamily, SockFlag, SockType, SockaddrStorage, connect, socket};
+
+pub const EPMD_PORT: u16 = 4369;
+/// Never more open sockets than this, whatever RLIMIT_NOFILE allows.
+const MAX_OPEN: u64 = 1024;
+/// File descriptors left to the rest of relnode.
+const SPARE_FDS: u64 = 64;
+/// A peer's answers are a few dozen bytes; more is not a node.
+const MAX_READ: usize = 4096;
+
+/// A peer to probe: the name libcluster dials and the address it resolved to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerTarget {
+    pub node: String,
+    pub ip: IpAddr,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ProbeOptions {
+    /// Probe this port directly, without epmd (a node with its own EPMD module, e.g.
+    /// Livebook on 13825).
+    pub dist_port: Option<u16>,
+    /// The peers run distribution over TLS (inet_tls_dist): nothing is sent.
+    pub tls: bool,
+    /// The host part of our probe name towards long-names peers (`-name`), e.g. our IP.
+    pub long_host: String,
+    /// The host part of our probe name towards short-names peers (`-sname`).
+    pub short_host: String,
+}
+
+/// How far a probe got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    Queued,
+    EpmdConnect,
+    EpmdReply,
+    DistConnect,
+    DistStatus,
+    DistChallenge,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Stage::Queued => "never started (too many peers for the time)",
+            Stage::EpmdConnect => "connecting to epmd",
+            Stage::EpmdReply => "waiting for epmd's reply",
+            Stage::DistConnect => "connecting to the distribution port",
+            Stage::DistStatus => "waiting for the handshake status",
+            Stage::DistChallenge => "waiting for the handshake challenge",
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// The node answered the handshake under this name.
+    Named { name: String, flags: u64 },
+    /// epmd's port refused the connection.
+    NoEpmd,
+    /// epmd runs but knows no node of that short name.
+    NoSuchNode,
+    /// The distribution port epmd gave (or `dist_port`) refused the connection.
+    DistRefused,
+    NotAllowed,
+    Nok,
+    /// The peer has a connection from a node of our name up (it cannot be ours).
+    Alive,
+    /// The peer closed the connection at this stage, without a status (it rejected our
+    /// send_name: e.g. a long-names node dialled with a short name).
+    Closed(Stage),
+    /// A connect error other than refused (no route, unreachable network).
+    Unreachable(Stage, String),
+    Timeout(Stage),
+    /// epmd says the node's highest handshake version is below 6 (OTP < 23).
+    OldOtp { highest: u16 },
+    Tls,
+    /// Bytes that are not the protocol, or a local error.
+    Error(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerAnswer {
+    pub target: PeerTarget,
+    /// The distribution port probed, once known.
+    pub port: Option<u16>,
+    /// The name we introduced ourselves with.
+    pub our_name: String,
+    pub answer: Answer,
+}
+
+/// Whether Erlang treats the host part of `node` as a long name (`-name`): it has a dot or
+/// is an IP address.
+pub fn long_names(node: &str) -> bool {
+    let host = node.split_once('@').map_or(node, |(_, h)| h);
+    host.contains('.') || host.parse::<IpAddr>().is_ok()
+}
+
+/// Probes every target, at most min(1024, RLIMIT_NOFILE - 64) sockets open at once; a peer
+/// not done at `deadline` is a timeout. Answers come in the targets' order.
+pub fn probe_all(
+    targets: &[PeerTarget],
+    opts: &ProbeOptions,
+    deadline: Instant,
+) -> Vec<PeerAnswer> {
+    let random = RandomState::new().build_hasher().finish();
+    // A name no real node has: the prefix, 12 random hex digits.
+    let base = format!("relnode_check_{:012x}", random & 0xffff_ffff_ffff);
+    let creation = (random >> 32) as u32 | 1;
+    let our_name = |t: &PeerTarget| {
+        let host = if long_names(&t.node) {
+            &opts.long_host
+        } else {
+            &opts.short_host
+        };
+        format!("{base}@{host}")
+    };
+    let answer = |t: &PeerTarget, port, answer| PeerAnswer {
+        target: t.clone(),
+        port,
+        our_name: our_name(t),
+        answer,
+    };
+    if opts.tls {
+        return targets.iter().map(|t| answer(t, None, Answer::Tls)).collect();
+    }
+    let mut done: Vec<Option<PeerAnswer>> = vec![None; targets.len()];
+    let mut active: Vec<Probe> = Vec::new();
+    let mut next = 0;
+    let max_open = max_open();
+    loop {
+        while active.len() < max_open && next < targets.len() {
+            let t = &targets[next];
+            let short = t.node.split_once('@').map_or(t.node.as_str(), |(n, _)| n);
+            match Probe::start(next, t.ip, opts.dist_port, short, &our_name(t), creation) {
+                Ok(probe) => active.push(probe),
+                Err(a) => done[next] = Some(answer(t, opts.dist_port, a)),
+            }
+            next += 1;
+        }
+        let now = Instant::now();
+        if active.is_empty() || now >= deadline {
+            break;
+        }
+        // Whole milliseconds, rounded up so a wake-up is never early; capped per round.
+        let wait = (deadline - now).as_micros().div_ceil(1000).min(60_000) as u16;
+        let events = {
+            let mut fds: Vec<PollFd> = active
+                .iter()
+                .map(|p| PollFd::new(p.sock.as_fd(), p.interest()))
+                .collect();
+            match poll(&mut fds, PollTimeout::from(wait)) {
+                Ok(_) => fds
+                    .iter()
+                    .map(|f| f.revents().unwrap_or(PollFlags::empty()))
+                    .collect::<Vec<_>>(),
+                Err(Errno::EINTR) => continue,
+                Err(e) => {
+                    for p in active.drain(..) {
+                        let t = &targets[p.index];
+                        done[p.index] = Some(answer(t, p.port, Answer::Error(format!("poll: {e}"))));
+                    }
+                    continue;
+                }
+            }
+        };
+        let mut still = Vec::with_capacity(active.len());
+        for (mut probe, ev) in active.drain(..).zip(events) {
+            if ev.is_empty() {
+                still.push(probe);
+                continue;
+            }
+            match probe.advance() {
+                None => still.push(probe),
+                Some(a) => {
+                    let t = &targets[probe.index];
+                    done[probe.index] = Some(answer(t, probe.port, a));
+                }
+            }
+        }
+        active = still;
+    }
+    for p in active {
+        done[p.index] = Some(answer(&targets[p.index], p.port, Answer::Timeout(p.stage)));
+    }
+    targets
+        .iter()
+        .zip(done)
+        .map(|(t, a)| a.unwrap_or_else(|| answer(t, opts.dist_port, Answer::Timeout(Stage::Queued))))
+        .collect()
+}
+
+fn max_open() -> usize {
+    let soft = getrlimit(Resource::RLIMIT_NOFILE).map_or(MAX_OPEN, |(soft, _)| soft);
+    soft.saturating_sub(SPARE_FDS).clamp(1, MAX_OPEN) as usize
+}
+
+/// One peer's probe in flight.
+struct Probe {
+    index: usize,
+    stage: Stage,
+    sock: TcpStream,
+    ip: IpAddr,
+    port: Option<u16>,
+    out: Vec<u8>,
+    sent: usize,
+    input: Vec<u8>,
+    send_name: Vec<u8>,
+}
+
+impl Probe {
+    fn start(
+        index: usize,
+        ip: IpAddr,
+        dist_port: Option<u16>,
+        short: &str,
+        our_name: &str,
+        creation: u32,
+    ) -> Result<Probe, Answer> {
+        let (stage, port, out) = match dist_port {
+            Some(_) => (Stage::DistConnect, dist_port, Vec::new()),
+            None => (Stage::EpmdConnect, None, epmd::port_please2(short)),
+        };
+        let connect_to = port.unwrap_or(EPMD_PORT);
+        let sock = open(ip, connect_to).map_err(|e| connect_failed(stage, &e))?;
+        Ok(Probe {
+            index,
+            stage,
+            sock,
+            ip,
+            port,
+            out,
+            sent: 0,
+            input: Vec::new(),
+            send_name: dist::send_name(our_name, creation),
+        })
+    }
+
+    fn interest(&self) -> PollFlags {
+        match self.stage {
+            Stage::EpmdConnect | Stage::DistConnect => PollFlags::POLLOUT,
+            _ if self.sent < self.out.len() => PollFlags::POLLOUT,
+            _ => PollFlags::POLLIN,
+        }
+    }
+
+    /// Moves on after an event; `Some` when the peer is done.
+    fn advance(&mut self) -> Option<Answer> {
+        match self.stage {
+            Stage::EpmdConnect | Stage::DistConnect => {
+                if let Some(e) = self.sock.take_error().ok().flatten() {
+                    return Some(connect_failed(self.stage, &e));
+                }
+                if self.stage == Stage::EpmdConnect {
+                    self.stage = Stage::EpmdReply;
+                } else {
+                    self.out = std::mem::take(&mut self.send_name);
+                    self.sent = 0;
+                    self.stage = Stage::DistStatus;
+                }
+                self.flush()
+            }
+            _ if self.sent < self.out.len() => self.flush(),
+            _ => self.receive(),
+        }
+    }
+
+    fn flush(&mut self) -> Option<Answer> {
+        while self.sent < self.out.len() {
+            match (&self.sock).write(&self.out[self.sent..]) {
+                Ok(0) => return Some(Answer::Closed(self.stage)),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Some(self.io_error(&e)),
+            }
+        }
+        None
+    }
+
+    fn receive(&mut self) -> Option<Answer> {
+        let mut eof = false;
+        let mut buf = [0u8; 512];
+        loop {
+            match (&self.sock).read(&mut buf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) if self.input.len() + n > MAX_READ => {
+                    return Some(Answer::Error(format!(
+                        "more than {MAX_READ} bytes while {}: not an Erlang node",
+                        self.stage
+                    )));
+                }
+                Ok(n) => self.input.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Some(self.io_error(&e)),
+            }
+        }
+        let stage = self.stage;
+        let answer = match stage {
+            Stage::EpmdReply => self.epmd_reply(),
+            _ => self.handshake(),
+        };
+        match answer {
+            // epmd's close after a whole reply is the end of that connection, not the peer's.
+            None if eof && self.stage == stage => Some(Answer::Closed(stage)),
+            other => other,
+        }
+    }
+
+    fn epmd_reply(&mut self) -> Option<Answer> {
+        match epmd::decode(&self.input) {
+            Ok(None) => None,
+            Err(e) => Some(Answer::Error(format!("epmd: {e}"))),
+            Ok(Some(epmd::PortReply::NoSuchNode(_))) => Some(Answer::NoSuchNode),
+            Ok(Some(epmd::PortReply::Port(node))) => {
+                self.port = Some(node.port);
+                if node.highest < dist::VERSION {
+                    return Some(Answer::OldOtp {
+                        highest: node.highest,
+                    });
+                }
+                self.stage = Stage::DistConnect;
+                self.input.clear();
+                match open(self.ip, node.port) {
+                    Ok(sock) => {
+                        self.sock = sock;
+                        None
+                    }
+                    Err(e) => Some(connect_failed(Stage::DistConnect, &e)),
+                }
+            }
+        }
+    }
+
+    fn handshake(&mut self) -> Option<Answer> {
+        if self.stage == Stage::DistStatus {
+            let (body, used) = dist::frame(&self.input)?;
+            let status = match dist::status(body) {
+                Ok(s) => s,
+                Err(e) => return Some(Answer::Error(e)),
+            };
+            match status {
+                dist::Status::Ok => {}
+                dist::Status::Nok => return Some(Answer::Nok),
+                dist::Status::NotAllowed => return Some(Answer::NotAllowed),
+                dist::Status::Alive => return Some(Answer::Alive),
+                dist::Status::Other(s) => {
+                    return Some(Answer::Error(format!("unexpected status {s:?}")));
+                }
+            }
+            self.input.drain(..used);
+            self.stage = Stage::DistChallenge;
+        }
+        let (body, _) = dist::frame(&self.input)?;
+        Some(match dist::challenge(body) {
+            Ok(c) => Answer::Named {
+                name: c.name,
+                flags: c.flags,
+            },
+            Err(e) => Answer::Error(e),
+        })
+    }
+
+    fn io_error(&self, e: &io::Error) -> Answer {
+        if e.kind() == io::ErrorKind::ConnectionReset {
+            Answer::Closed(self.stage)
+        } else {
+            Answer::Error(format!("{} while {}", e, self.stage))
+        }
+    }
+}
+
+fn connect_failed(stage: Stage, e: &io::Error) -> Answer {
+    match (e.kind(), stage) {
+        (io::ErrorKind::ConnectionRefused, Stage::EpmdConnect) => Answer::NoEpmd,
+        (io::ErrorKind::ConnectionRefused, _) => Answer::DistRefused,
+        _ => Answer::Unreachable(stage, e.to_string()),
+    }
+}
+
+/// A non-blocking TCP connect under way (or already failed).
+fn open(ip: IpAddr, port: u16) -> io::Result<TcpStream> {
+    let family = match ip {
+        IpAddr::V4(_) => AddressFamily::Inet,
+        IpAddr::V6(_) => AddressFamily::Inet6,
+    };
+    let fd = socket(
+        family,
+        SockType::Stream,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    match connect(fd.as_raw_fd(), &SockaddrStorage::from(SocketAddr::new(ip, port))) {
+        Ok(()) | Err(Errno::EINPROGRESS) => Ok(TcpStream::from(fd)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests;
