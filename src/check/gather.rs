@@ -89,6 +89,21 @@ pub fn prepare(
         Some(w) => Some(parse_duration("--wait", w)?),
         None => None,
     };
+    let dist_port = match text(lookup, Id::DistPort)? {
+        None => None,
+        Some(port) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                return Err(bad(
+                    &input(Id::DistPort).subject(),
+                    &port,
+                    "is not a TCP port",
+                    "give the peers' distribution port, 1-65535 (e.g. 13825 for Livebook)",
+                ));
+            }
+        },
+    };
+    let dist_tls = lookup.switch(Id::DistTls)?.is_some_and(|s| s.value);
     let ip_lookup = match text(lookup, Id::IpLookup)?.as_deref() {
         None | Some("endpoints" | ":endpoints") => Lookup::Endpoints,
         Some("pods" | ":pods") => Lookup::Pods,
@@ -244,6 +259,8 @@ pub fn prepare(
             lookup: ip_lookup,
             timeout,
             peers: options.peers,
+            dist_port,
+            dist_tls,
         },
         wait,
         format: options.format,

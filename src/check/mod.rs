@@ -14,7 +14,7 @@ pub mod text;
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -76,8 +76,12 @@ pub struct CheckInput {
     pub lookup: Lookup,
     /// Bounds each lookup and request.
     pub timeout: Duration,
-    /// Also TCP-connect to epmd (4369) of every peer that resolves.
+    /// Also probe every peer that resolves: epmd, then the handshake up to its challenge.
     pub peers: bool,
+    /// `--dist-port`: handshake with this port, without epmd.
+    pub dist_port: Option<u16>,
+    /// `--dist-tls`: the peers speak TLS distribution; nothing is sent.
+    pub dist_tls: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,14 +232,17 @@ pub fn run(input: &CheckInput) -> Report {
     if input.peers {
         match &dialled {
             Some(dialled) => {
-                for peer in dialled.iter().filter(|d| !d.ours) {
-                    checks.push(epmd(input, &resolver, &peer.name));
-                }
+                let peers: Vec<&str> = dialled
+                    .iter()
+                    .filter(|d| !d.ours)
+                    .map(|d| d.name.as_str())
+                    .collect();
+                checks.extend(epmd(input, &resolver, &peers));
             }
             None => checks.push(Check::new(
-                "peer-epmd",
+                "peer-node",
                 Status::Skip,
-                "TCP connect to each peer's epmd (4369)",
+                "handshake with each peer (epmd 4369, then its port)",
                 "no peer list: the strategy's lookup failed",
             )),
         }
@@ -1181,39 +1188,10 @@ fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
     }
 }
 
-/// `--peers`: a TCP connect to the peer's epmd, nothing sent, then closed.
-fn epmd(input: &CheckInput, resolver: &Resolver, peer: &str) -> Check {
-    const EPMD_PORT: u16 = 4369;
-    let host = host_of(peer);
-    let asked = format!("TCP connect {host}:{EPMD_PORT} (epmd of {peer})");
-    let ip = match host.parse::<IpAddr>() {
-        Ok(ip) => ip,
-        Err(_) => match resolver
-            .lookup(host, family(input), SearchRule::Libc)
-            .outcome
-        {
-            Outcome::Found {
-                records: Records::Addrs(addrs),
-                ..
-            } if !addrs.is_empty() => addrs[0],
-            _ => {
-                return Check::new(
-                    "peer-epmd",
-                    Status::Skip,
-                    asked,
-                    "the name does not resolve",
-                );
-            }
-        },
-    };
-    let wait = input.timeout.min(Duration::from_secs(2));
-    match TcpStream::connect_timeout(&SocketAddr::new(ip, EPMD_PORT), wait) {
-        Ok(_) => Check::new("peer-epmd", Status::Ok, asked, format!("{ip}: connected")),
-        Err(err) => Check::new("peer-epmd", Status::Fail, asked, format!("{ip}: {err}")).because(
-            "a NetworkPolicy blocks port 4369 (and the distribution port), a service mesh intercepts it (istio #6029), or epmd is not up yet on that pod",
-            "allow TCP 4369 and the distribution port between the pods; for Istio exclude them (traffic.sidecar.istio.io/excludeInboundPorts/excludeOutboundPorts)",
-        ),
-    }
+/// `--peers`: each peer's epmd, then the distribution handshake up to the peer's challenge,
+/// which names the node (no cookie, nothing after it); all peers at once.
+fn epmd(input: &CheckInput, resolver: &Resolver, peers: &[&str]) -> Vec<Check> {
+    handshake::checks(input, resolver, peers)
 }
 
 #[cfg(test)]
@@ -1244,6 +1222,8 @@ mod tests {
             lookup: Lookup::Endpoints,
             timeout: Duration::from_secs(1),
             peers: false,
+            dist_port: None,
+            dist_tls: false,
         }
     }
 

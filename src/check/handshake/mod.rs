@@ -10,6 +10,9 @@
 
 pub mod dist;
 pub mod epmd;
+mod report;
+
+pub(super) use report::checks;
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
