@@ -27,7 +27,10 @@ struct Net {
 
 impl Net {
     fn new(tag: &str, peers: &[String]) -> Net {
-        assert!(is_root(), "tests/handshake.rs needs root (network namespaces)");
+        assert!(
+            is_root(),
+            "tests/handshake.rs needs root (network namespaces)"
+        );
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         let ns = format!("relnode-hs-{}-{n}", std::process::id());
@@ -51,10 +54,18 @@ impl Net {
         let pid_file = net.dir.join("dnsmasq.pid");
         let out = Command::new("ip")
             .args(["netns", "exec", &net.ns, "dnsmasq", "--conf-file=/dev/null"])
-            .args(["--no-resolv", "--no-hosts", "--no-poll", "--bind-interfaces"])
+            .args([
+                "--no-resolv",
+                "--no-hosts",
+                "--no-poll",
+                "--bind-interfaces",
+            ])
             .args(["--listen-address=127.0.0.1", "--local=/cluster.local/"])
             .arg(format!("--pid-file={}", pid_file.display()))
-            .arg(format!("--addn-hosts={}", net.dir.join("dns.hosts").display()))
+            .arg(format!(
+                "--addn-hosts={}",
+                net.dir.join("dns.hosts").display()
+            ))
             .output()
             .expect("run dnsmasq");
         assert!(out.status.success(), "dnsmasq: {}", stderr(&out));
@@ -97,7 +108,10 @@ impl Net {
         self.children.push(child);
         let start = Instant::now();
         while !self.epmd_names().contains("up and running") {
-            assert!(start.elapsed() < Duration::from_secs(10), "epmd did not start");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "epmd did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -117,8 +131,23 @@ impl Net {
         );
         let child = self
             .exec()
-            .args(["erl", "-noshell", "-noinput", "-name", name, "-setcookie", COOKIE])
-            .args(["-kernel", "logger_level", "info", "-kernel", "logger", &handler])
+            .args([
+                "erl",
+                "-noshell",
+                "-noinput",
+                "-name",
+                name,
+                "-setcookie",
+                COOKIE,
+            ])
+            .args([
+                "-kernel",
+                "logger_level",
+                "info",
+                "-kernel",
+                "logger",
+                &handler,
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .spawn()
@@ -127,11 +156,17 @@ impl Net {
         let short = name.split('@').next().unwrap();
         let start = Instant::now();
         while !self.epmd_names().contains(&format!("name {short} at port")) {
-            assert!(start.elapsed() < Duration::from_secs(20), "{name} did not register");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{name} did not register"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         while !read(&log).contains("application: stdlib") {
-            assert!(start.elapsed() < Duration::from_secs(20), "{name} did not log its start");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{name} did not log its start"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -156,7 +191,15 @@ impl Net {
         let out = self
             .exec()
             .arg(BIN)
-            .args(["check", "--strategy", "dns", "--service", "app", "--basename", "app"])
+            .args([
+                "check",
+                "--strategy",
+                "dns",
+                "--service",
+                "app",
+                "--basename",
+                "app",
+            ])
             .args(extra)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -180,7 +223,10 @@ impl Drop for Net {
         if let Ok(pid) = std::fs::read_to_string(self.dir.join("dnsmasq.pid")) {
             Command::new("kill").arg(pid.trim()).status().ok();
         }
-        Command::new("ip").args(["netns", "del", &self.ns]).status().ok();
+        Command::new("ip")
+            .args(["netns", "del", &self.ns])
+            .status()
+            .ok();
         std::fs::remove_dir_all(&self.dir).ok();
     }
 }
@@ -202,7 +248,9 @@ fn peer_lines(report: &str) -> Vec<String> {
     let mut blocks: Vec<String> = Vec::new();
     let mut inside = false;
     for l in report.lines() {
-        if l.get(6..).is_some_and(|rest| rest.starts_with("peer-node ")) {
+        if l.get(6..)
+            .is_some_and(|rest| rest.starts_with("peer-node "))
+        {
             blocks.push(l.to_owned());
             inside = true;
         } else if inside && l.starts_with("      ") {
@@ -218,7 +266,12 @@ fn peer_lines(report: &str) -> Vec<String> {
 
 fn assert_exit(out: &Output, code: i32) -> String {
     let text = stdout(out);
-    assert_eq!(out.status.code(), Some(code), "stdout:\n{text}\nstderr:\n{}", stderr(out));
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(out)
+    );
     text
 }
 
@@ -236,8 +289,10 @@ fn a_rightly_named_peer_is_ok_and_stays_quiet_and_up() {
     assert_eq!(lines.len(), 1, "{report}");
     assert!(
         lines[0].starts_with("ok")
-            && lines[0].contains(&format!("handshake with {node}: epmd {PEER_IP}:4369 for app"))
-            && lines[0].contains(&format!("(as relnode_check_"))
+            && lines[0].contains(&format!(
+                "handshake with {node}: epmd {PEER_IP}:4369 for app"
+            ))
+            && lines[0].contains("(as relnode_check_")
             && lines[0].contains(&format!("@{OUR_IP})"))
             && lines[0].contains(&format!("-> answered as {node} on port ")),
         "{report}"
@@ -305,7 +360,10 @@ fn dist_port_asks_the_node_without_epmd() {
     let port = net
         .epmd_names()
         .lines()
-        .find_map(|l| l.strip_prefix("name app at port ").map(|p| p.trim().to_owned()))
+        .find_map(|l| {
+            l.strip_prefix("name app at port ")
+                .map(|p| p.trim().to_owned())
+        })
         .expect("app's port");
     let (out, _) = net.check(&["--peers", "--dist-port", &port]);
     let report = assert_exit(&out, 0);
@@ -347,7 +405,10 @@ fn a_peer_behind_a_dropping_route_is_bounded() {
         "{report}"
     );
     let probe = took.saturating_sub(without);
-    assert!(probe < Duration::from_millis(1100), "the probe took {probe:?}");
+    assert!(
+        probe < Duration::from_millis(1100),
+        "the probe took {probe:?}"
+    );
 }
 
 /// 1,000 peers, all behind the dropping rule, cost one timeout (measured; printed with
@@ -371,6 +432,11 @@ fn a_thousand_dropped_peers_finish_within_the_timeout() {
         "{report}"
     );
     let probe = took.saturating_sub(without);
-    eprintln!("1,000 dropped peers, --timeout 1s: check {took:?}, without --peers {without:?}, probe {probe:?}");
-    assert!(probe < Duration::from_millis(1100), "the probe took {probe:?}");
+    eprintln!(
+        "1,000 dropped peers, --timeout 1s: check {took:?}, without --peers {without:?}, probe {probe:?}"
+    );
+    assert!(
+        probe < Duration::from_millis(1100),
+        "the probe took {probe:?}"
+    );
 }

@@ -87,7 +87,10 @@ pub fn status(body: &[u8]) -> Result<Status, String> {
             b"alive" => Status::Alive,
             other => Status::Other(String::from_utf8_lossy(other).into_owned()),
         }),
-        _ => Err(format!("expected a status ('s'), got {}", shown_bytes(body))),
+        _ => Err(format!(
+            "expected a status ('s'), got {}",
+            shown_bytes(body)
+        )),
     }
 }
 
@@ -101,7 +104,12 @@ pub struct Challenge {
 }
 
 pub fn challenge(body: &[u8]) -> Result<Challenge, String> {
-    let bad = || format!("expected a version-6 challenge ('N'), got {}", shown_bytes(body));
+    let bad = || {
+        format!(
+            "expected a version-6 challenge ('N'), got {}",
+            shown_bytes(body)
+        )
+    };
     let mut r = Reader { buf: body, at: 0 };
     if r.u8() != Some(b'N') {
         return Err(bad());

@@ -55,14 +55,9 @@ pub fn decode(buf: &[u8]) -> Result<Option<PortReply>, String> {
         return Ok(Some(PortReply::NoSuchNode(result)));
     }
     let mut r = Reader { buf, at: 2 };
-    let (Some(port), Some(node_type), Some(protocol), Some(highest), Some(lowest), Some(nlen)) = (
-        r.u16(),
-        r.u8(),
-        r.u8(),
-        r.u16(),
-        r.u16(),
-        r.u16(),
-    ) else {
+    let (Some(port), Some(node_type), Some(protocol), Some(highest), Some(lowest), Some(nlen)) =
+        (r.u16(), r.u8(), r.u8(), r.u16(), r.u16(), r.u16())
+    else {
         return Ok(None);
     };
     let Some(name) = r.bytes(usize::from(nlen)) else {
@@ -102,7 +97,8 @@ impl<'a> Reader<'a> {
         self.bytes(2).map(|b| u16::from_be_bytes([b[0], b[1]]))
     }
     pub fn u32(&mut self) -> Option<u32> {
-        self.bytes(4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.bytes(4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
     pub fn u64(&mut self) -> Option<u64> {
         let b = self.bytes(8)?;

@@ -42,8 +42,10 @@ pub struct PeerTarget {
     pub ip: IpAddr,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ProbeOptions {
+    /// epmd's port: 4369 unless the cluster sets ERL_EPMD_PORT.
+    pub epmd_port: u16,
     /// Probe this port directly, without epmd (a node with its own EPMD module, e.g.
     /// Livebook on 13825).
     pub dist_port: Option<u16>,
@@ -82,7 +84,10 @@ impl fmt::Display for Stage {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     /// The node answered the handshake under this name.
-    Named { name: String, flags: u64 },
+    Named {
+        name: String,
+        flags: u64,
+    },
     /// epmd's port refused the connection.
     NoEpmd,
     /// epmd runs but knows no node of that short name.
@@ -100,7 +105,9 @@ pub enum Answer {
     Unreachable(Stage, String),
     Timeout(Stage),
     /// epmd says the node's highest handshake version is below 6 (OTP < 23).
-    OldOtp { highest: u16 },
+    OldOtp {
+        highest: u16,
+    },
     Tls,
     /// Bytes that are not the protocol, or a local error.
     Error(String),
@@ -130,26 +137,18 @@ pub fn probe_all(
     opts: &ProbeOptions,
     deadline: Instant,
 ) -> Vec<PeerAnswer> {
-    let random = RandomState::new().build_hasher().finish();
-    // A name no real node has: the prefix, 12 random hex digits.
-    let base = format!("relnode_check_{:012x}", random & 0xffff_ffff_ffff);
-    let creation = (random >> 32) as u32 | 1;
-    let our_name = |t: &PeerTarget| {
-        let host = if long_names(&t.node) {
-            &opts.long_host
-        } else {
-            &opts.short_host
-        };
-        format!("{base}@{host}")
-    };
+    let me = Identity::new();
     let answer = |t: &PeerTarget, port, answer| PeerAnswer {
         target: t.clone(),
         port,
-        our_name: our_name(t),
+        our_name: me.name(t, opts),
         answer,
     };
     if opts.tls {
-        return targets.iter().map(|t| answer(t, None, Answer::Tls)).collect();
+        return targets
+            .iter()
+            .map(|t| answer(t, None, Answer::Tls))
+            .collect();
     }
     let mut done: Vec<Option<PeerAnswer>> = vec![None; targets.len()];
     let mut active: Vec<Probe> = Vec::new();
@@ -159,49 +158,34 @@ pub fn probe_all(
         while active.len() < max_open && next < targets.len() {
             let t = &targets[next];
             let short = t.node.split_once('@').map_or(t.node.as_str(), |(n, _)| n);
-            match Probe::start(next, t.ip, opts.dist_port, short, &our_name(t), creation) {
+            let port = opts.dist_port.ok_or(opts.epmd_port);
+            match Probe::start(next, t.ip, port, short, &me.name(t, opts), me.creation) {
                 Ok(probe) => active.push(probe),
                 Err(a) => done[next] = Some(answer(t, opts.dist_port, a)),
             }
             next += 1;
         }
-        let now = Instant::now();
-        if active.is_empty() || now >= deadline {
+        if active.is_empty() || Instant::now() >= deadline {
             break;
         }
-        // Whole milliseconds, rounded up so a wake-up is never early; capped per round.
-        let wait = (deadline - now).as_micros().div_ceil(1000).min(60_000) as u16;
-        let events = {
-            let mut fds: Vec<PollFd> = active
-                .iter()
-                .map(|p| PollFd::new(p.sock.as_fd(), p.interest()))
-                .collect();
-            match poll(&mut fds, PollTimeout::from(wait)) {
-                Ok(_) => fds
-                    .iter()
-                    .map(|f| f.revents().unwrap_or(PollFlags::empty()))
-                    .collect::<Vec<_>>(),
-                Err(Errno::EINTR) => continue,
-                Err(e) => {
-                    for p in active.drain(..) {
-                        let t = &targets[p.index];
-                        done[p.index] = Some(answer(t, p.port, Answer::Error(format!("poll: {e}"))));
-                    }
-                    continue;
+        let events = match wait(&active, deadline) {
+            Ok(events) => events,
+            Err(Errno::EINTR) => continue,
+            Err(e) => {
+                let error = Answer::Error(format!("poll: {e}"));
+                for p in active.drain(..) {
+                    done[p.index] = Some(answer(&targets[p.index], p.port, error.clone()));
                 }
+                continue;
             }
         };
         let mut still = Vec::with_capacity(active.len());
         for (mut probe, ev) in active.drain(..).zip(events) {
-            if ev.is_empty() {
-                still.push(probe);
-                continue;
-            }
-            match probe.advance() {
+            let finished = if ev.is_empty() { None } else { probe.advance() };
+            match finished {
                 None => still.push(probe),
                 Some(a) => {
-                    let t = &targets[probe.index];
-                    done[probe.index] = Some(answer(t, probe.port, a));
+                    done[probe.index] = Some(answer(&targets[probe.index], probe.port, a));
                 }
             }
         }
@@ -213,8 +197,52 @@ pub fn probe_all(
     targets
         .iter()
         .zip(done)
-        .map(|(t, a)| a.unwrap_or_else(|| answer(t, opts.dist_port, Answer::Timeout(Stage::Queued))))
+        .map(|(t, a)| {
+            a.unwrap_or_else(|| answer(t, opts.dist_port, Answer::Timeout(Stage::Queued)))
+        })
         .collect()
+}
+
+/// Who the probe says it is: a name no real node has (a prefix and 12 random hex digits,
+/// the host part in the peer's long/short names mode) and a creation.
+struct Identity {
+    base: String,
+    creation: u32,
+}
+
+impl Identity {
+    fn new() -> Identity {
+        let random = RandomState::new().build_hasher().finish();
+        Identity {
+            base: format!("relnode_check_{:012x}", random & 0xffff_ffff_ffff),
+            creation: (random >> 32) as u32 | 1,
+        }
+    }
+
+    fn name(&self, t: &PeerTarget, opts: &ProbeOptions) -> String {
+        let host = if long_names(&t.node) {
+            &opts.long_host
+        } else {
+            &opts.short_host
+        };
+        format!("{}@{host}", self.base)
+    }
+}
+
+/// One poll over every probe in flight, until an event or the deadline.
+fn wait(active: &[Probe], deadline: Instant) -> nix::Result<Vec<PollFlags>> {
+    // Whole milliseconds, rounded up so a wake-up is never early; capped per round.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let ms = left.as_micros().div_ceil(1000).min(60_000) as u16;
+    let mut fds: Vec<PollFd> = active
+        .iter()
+        .map(|p| PollFd::new(p.sock.as_fd(), p.interest()))
+        .collect();
+    poll(&mut fds, PollTimeout::from(ms))?;
+    Ok(fds
+        .iter()
+        .map(|f| f.revents().unwrap_or(PollFlags::empty()))
+        .collect())
 }
 
 fn max_open() -> usize {
@@ -239,16 +267,17 @@ impl Probe {
     fn start(
         index: usize,
         ip: IpAddr,
-        dist_port: Option<u16>,
+        port: Result<u16, u16>,
         short: &str,
         our_name: &str,
         creation: u32,
     ) -> Result<Probe, Answer> {
-        let (stage, port, out) = match dist_port {
-            Some(_) => (Stage::DistConnect, dist_port, Vec::new()),
-            None => (Stage::EpmdConnect, None, epmd::port_please2(short)),
+        // Ok: the distribution port itself; Err: epmd's port, to ask it first.
+        let (stage, connect_to, out) = match port {
+            Ok(p) => (Stage::DistConnect, p, Vec::new()),
+            Err(p) => (Stage::EpmdConnect, p, epmd::port_please2(short)),
         };
-        let connect_to = port.unwrap_or(EPMD_PORT);
+        let port = port.ok();
         let sock = open(ip, connect_to).map_err(|e| connect_failed(stage, &e))?;
         Ok(Probe {
             index,
@@ -421,7 +450,10 @@ fn open(ip: IpAddr, port: u16) -> io::Result<TcpStream> {
         SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
         None,
     )?;
-    match connect(fd.as_raw_fd(), &SockaddrStorage::from(SocketAddr::new(ip, port))) {
+    match connect(
+        fd.as_raw_fd(),
+        &SockaddrStorage::from(SocketAddr::new(ip, port)),
+    ) {
         Ok(()) | Err(Errno::EINPROGRESS) => Ok(TcpStream::from(fd)),
         Err(e) => Err(e.into()),
     }

@@ -33,9 +33,11 @@ pub(in crate::check) fn checks(
         }
     }
     let opts = ProbeOptions {
+        epmd_port: EPMD_PORT,
         dist_port: input.dist_port,
         tls: input.dist_tls,
-        long_host: our_ip(input).map_or_else(|| "localhost.localdomain".into(), |ip| ip.to_string()),
+        long_host: our_ip(input)
+            .map_or_else(|| "localhost.localdomain".into(), |ip| ip.to_string()),
         short_host: input
             .hostname
             .as_deref()
@@ -55,7 +57,10 @@ fn resolve(input: &CheckInput, resolver: &Resolver, host: &str) -> Option<IpAddr
     if let Ok(ip) = host.parse::<IpAddr>() {
         return Some(ip);
     }
-    match resolver.lookup(host, family(input), SearchRule::Libc).outcome {
+    match resolver
+        .lookup(host, family(input), SearchRule::Libc)
+        .outcome
+    {
         Outcome::Found {
             records: Records::Addrs(addrs),
             ..

@@ -17,7 +17,8 @@ struct Node {
 impl Node {
     /// `erl MODE NAME` with extra args; waits until epmd knows it.
     fn start(mode: &str, name: &str, extra: &[&str]) -> Node {
-        let log = std::env::temp_dir().join(format!("relnode-hs-{}-{name}.log", std::process::id()));
+        let log =
+            std::env::temp_dir().join(format!("relnode-hs-{}-{name}.log", std::process::id()));
         std::fs::remove_file(&log).ok();
         let handler = format!(
             "[{{handler,default,logger_std_h,#{{config=>#{{file=>\"{}\"}}}}}}]",
@@ -25,7 +26,14 @@ impl Node {
         );
         let child = Command::new("erl")
             .args(["-noshell", "-noinput", mode, name, "-setcookie", COOKIE])
-            .args(["-kernel", "logger_level", "info", "-kernel", "logger", &handler])
+            .args([
+                "-kernel",
+                "logger_level",
+                "info",
+                "-kernel",
+                "logger",
+                &handler,
+            ])
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -82,9 +90,11 @@ fn uniq(tag: &str) -> String {
 
 fn opts() -> ProbeOptions {
     ProbeOptions {
+        epmd_port: EPMD_PORT,
+        dist_port: None,
+        tls: false,
         long_host: "127.0.0.1".into(),
         short_host: hostname::get().unwrap().to_string_lossy().into_owned(),
-        ..ProbeOptions::default()
     }
 }
 
@@ -113,10 +123,16 @@ fn a_rightly_named_long_node_answers_its_name_and_stays_quiet_and_up() {
     assert!(node.pings("-name", "127.0.0.1"));
     std::thread::sleep(Duration::from_millis(300));
     let before = node.log();
-    assert!(before.contains("PROGRESS REPORT"), "the node logs nothing: {before}");
+    assert!(
+        before.contains("PROGRESS REPORT"),
+        "the node logs nothing: {before}"
+    );
     let got = probe(&name, &opts());
     match &got.answer {
-        Answer::Named { name: answered, flags } => {
+        Answer::Named {
+            name: answered,
+            flags,
+        } => {
             assert_eq!(answered, &name);
             assert_ne!(flags & dist::DFLAG_HANDSHAKE_23, 0);
         }
@@ -197,7 +213,14 @@ fn dist_port_probes_without_epmd() {
     let _node = Node::start(
         "-name",
         &name,
-        &["-kernel", "inet_dist_listen_min", &port, "-kernel", "inet_dist_listen_max", &port],
+        &[
+            "-kernel",
+            "inet_dist_listen_min",
+            &port,
+            "-kernel",
+            "inet_dist_listen_max",
+            &port,
+        ],
     );
     let direct = ProbeOptions {
         dist_port: port.parse().ok(),
@@ -239,4 +262,38 @@ fn a_long_names_node_dialled_with_a_short_name_answers_its_long_name() {
     );
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(node.log(), before, "the probe left log lines");
+}
+
+/// OTP 22 and older are not installed here, so an "epmd" on its own port gives what theirs
+/// gives (highest version 5); the probe must stop there and never dial the node's port.
+#[test]
+fn otp_before_23_is_skipped_and_its_port_never_dialled() {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    let node_port = TcpListener::bind("127.0.0.1:0").unwrap();
+    node_port.set_nonblocking(true).unwrap();
+    let port = node_port.local_addr().unwrap().port().to_be_bytes();
+    let epmd = TcpListener::bind("127.0.0.1:0").unwrap();
+    let epmd_port = epmd.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = epmd.accept().unwrap();
+        let mut req = [0u8; 6];
+        conn.read_exact(&mut req).unwrap();
+        let reply = [
+            119, 0, port[0], port[1], 77, 0, 0, 5, 0, 5, 0, 3, b'o', b'l', b'd', 0, 0,
+        ];
+        conn.write_all(&reply).unwrap();
+        req
+    });
+    let old = ProbeOptions {
+        epmd_port,
+        ..opts()
+    };
+    let got = probe("old@127.0.0.1", &old);
+    assert_eq!(got.answer, Answer::OldOtp { highest: 5 });
+    assert_eq!(server.join().unwrap(), [0, 4, 122, b'o', b'l', b'd']);
+    assert!(
+        node_port.accept().is_err(),
+        "the old node's port was dialled"
+    );
 }
