@@ -339,13 +339,25 @@ fn no_node_on_a_host() {
         line.starts_with("FAIL") && line.contains("10.78.0.6:4369 refused: no epmd"),
         "{report}"
     );
-    // epmd runs, but no node of that name.
+    // epmd runs, but no node is registered.
     net.epmd();
     let (out, _) = net.check(&["--peers"]);
     let report = assert_exit(&out, 1);
     let line = &peer_lines(&report)[0];
     assert!(
-        line.starts_with("FAIL") && line.contains("epmd at 10.78.0.6 knows no node named app"),
+        line.starts_with("FAIL")
+            && line.contains("epmd at 10.78.0.6 knows no node named app (it knows none)")
+            && line.contains("the release is not up yet"),
+        "{report}"
+    );
+    // A node of another basename: epmd's names say which.
+    net.erl(&format!("myapp@{PEER_IP}"));
+    let (out, _) = net.check(&["--peers"]);
+    let report = assert_exit(&out, 1);
+    let line = &peer_lines(&report)[0];
+    assert!(
+        line.contains("knows no node named app (it knows myapp)")
+            && line.contains("another basename"),
         "{report}"
     );
 }

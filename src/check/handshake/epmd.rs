@@ -5,6 +5,9 @@
 //! HighestVersion:16, LowestVersion:16, Nlen:16, NodeName, Elen:16, Extra`. epmd closes the
 //! connection after the reply.
 
+/// NAMES_REQ (110, `n`): epmd answers its own port (4 bytes) and one line per node,
+/// `name <Name> at port <Port>`, then closes.
+const NAMES_REQ: u8 = 110;
 /// PORT_PLEASE2_REQ is 122 (`z`); its reply PORT2_RESP is 119 (`w`).
 const PORT_PLEASE2_REQ: u8 = 122;
 const PORT2_RESP: u8 = 119;
@@ -38,6 +41,25 @@ pub fn port_please2(name: &str) -> Vec<u8> {
     out.push(PORT_PLEASE2_REQ);
     out.extend_from_slice(name.as_bytes());
     out
+}
+
+/// The NAMES_REQ request.
+pub fn names_req() -> Vec<u8> {
+    vec![0, 1, NAMES_REQ]
+}
+
+/// The node names in a whole NAMES_REQ reply (read until epmd closed); `None` when it is
+/// not one.
+pub fn names(buf: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(buf.get(4..)?).ok()?;
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let rest = l.strip_prefix("name ")?;
+            rest.rsplit_once(" at port ")
+                .map(|(name, _)| name.to_owned())
+        })
+        .collect()
 }
 
 /// Decodes a reply read so far: `Ok(None)` while more bytes are needed.
@@ -138,5 +160,15 @@ mod tests {
         );
         assert_eq!(decode(&[119, 1]), Ok(Some(PortReply::NoSuchNode(1))));
         assert!(decode(&[120, 0]).is_err());
+    }
+
+    #[test]
+    fn names_reply_lists_the_registered_names() {
+        assert_eq!(names_req(), [0, 1, 110]);
+        let reply = b"\0\0\x11\x11name myapp at port 41235\nname other at port 9\n";
+        assert_eq!(names(reply), Some(vec!["myapp".into(), "other".into()]));
+        assert_eq!(names(b"\0\0\x11\x11"), Some(vec![]));
+        assert_eq!(names(b"\0\0"), None);
+        assert_eq!(names(b"\0\0\0\0garbage\n"), None);
     }
 }

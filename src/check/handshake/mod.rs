@@ -63,6 +63,8 @@ pub enum Stage {
     Queued,
     EpmdConnect,
     EpmdReply,
+    NamesConnect,
+    EpmdNames,
     DistConnect,
     DistStatus,
     DistChallenge,
@@ -74,6 +76,7 @@ impl fmt::Display for Stage {
             Stage::Queued => "never started (too many peers for the time)",
             Stage::EpmdConnect => "connecting to epmd",
             Stage::EpmdReply => "waiting for epmd's reply",
+            Stage::NamesConnect | Stage::EpmdNames => "asking epmd for the names it knows",
             Stage::DistConnect => "connecting to the distribution port",
             Stage::DistStatus => "waiting for the handshake status",
             Stage::DistChallenge => "waiting for the handshake challenge",
@@ -90,8 +93,10 @@ pub enum Answer {
     },
     /// epmd's port refused the connection.
     NoEpmd,
-    /// epmd runs but knows no node of that short name.
-    NoSuchNode,
+    /// epmd runs but knows no node of that short name; the names it knows, when it told.
+    NoSuchNode {
+        known: Option<Vec<String>>,
+    },
     /// The distribution port epmd gave (or `dist_port`) refused the connection.
     DistRefused,
     NotAllowed,
@@ -192,7 +197,8 @@ pub fn probe_all(
         active = still;
     }
     for p in active {
-        done[p.index] = Some(answer(&targets[p.index], p.port, Answer::Timeout(p.stage)));
+        let timeout = p.failed(Answer::Timeout(p.stage));
+        done[p.index] = Some(answer(&targets[p.index], p.port, timeout));
     }
     targets
         .iter()
@@ -256,6 +262,7 @@ struct Probe {
     stage: Stage,
     sock: TcpStream,
     ip: IpAddr,
+    epmd_port: u16,
     port: Option<u16>,
     out: Vec<u8>,
     sent: usize,
@@ -284,6 +291,7 @@ impl Probe {
             stage,
             sock,
             ip,
+            epmd_port: connect_to,
             port,
             out,
             sent: 0,
@@ -294,7 +302,7 @@ impl Probe {
 
     fn interest(&self) -> PollFlags {
         match self.stage {
-            Stage::EpmdConnect | Stage::DistConnect => PollFlags::POLLOUT,
+            Stage::EpmdConnect | Stage::NamesConnect | Stage::DistConnect => PollFlags::POLLOUT,
             _ if self.sent < self.out.len() => PollFlags::POLLOUT,
             _ => PollFlags::POLLIN,
         }
@@ -303,17 +311,23 @@ impl Probe {
     /// Moves on after an event; `Some` when the peer is done.
     fn advance(&mut self) -> Option<Answer> {
         match self.stage {
-            Stage::EpmdConnect | Stage::DistConnect => {
+            Stage::EpmdConnect | Stage::NamesConnect | Stage::DistConnect => {
                 if let Some(e) = self.sock.take_error().ok().flatten() {
-                    return Some(connect_failed(self.stage, &e));
+                    return Some(self.failed(connect_failed(self.stage, &e)));
                 }
-                if self.stage == Stage::EpmdConnect {
-                    self.stage = Stage::EpmdReply;
-                } else {
-                    self.out = std::mem::take(&mut self.send_name);
-                    self.sent = 0;
-                    self.stage = Stage::DistStatus;
-                }
+                self.stage = match self.stage {
+                    Stage::EpmdConnect => Stage::EpmdReply,
+                    Stage::NamesConnect => {
+                        self.out = epmd::names_req();
+                        self.sent = 0;
+                        Stage::EpmdNames
+                    }
+                    _ => {
+                        self.out = std::mem::take(&mut self.send_name);
+                        self.sent = 0;
+                        Stage::DistStatus
+                    }
+                };
                 self.flush()
             }
             _ if self.sent < self.out.len() => self.flush(),
@@ -344,10 +358,10 @@ impl Probe {
                     break;
                 }
                 Ok(n) if self.input.len() + n > MAX_READ => {
-                    return Some(Answer::Error(format!(
+                    return Some(self.failed(Answer::Error(format!(
                         "more than {MAX_READ} bytes while {}: not an Erlang node",
                         self.stage
-                    )));
+                    ))));
                 }
                 Ok(n) => self.input.extend_from_slice(&buf[..n]),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -358,6 +372,12 @@ impl Probe {
         let stage = self.stage;
         let answer = match stage {
             Stage::EpmdReply => self.epmd_reply(),
+            // epmd closes after the last name.
+            Stage::EpmdNames => {
+                return eof.then(|| Answer::NoSuchNode {
+                    known: epmd::names(&self.input),
+                });
+            }
             _ => self.handshake(),
         };
         match answer {
@@ -371,7 +391,18 @@ impl Probe {
         match epmd::decode(&self.input) {
             Ok(None) => None,
             Err(e) => Some(Answer::Error(format!("epmd: {e}"))),
-            Ok(Some(epmd::PortReply::NoSuchNode(_))) => Some(Answer::NoSuchNode),
+            Ok(Some(epmd::PortReply::NoSuchNode(_))) => {
+                // Which names it does know tells a wrong basename from a node not up yet.
+                self.stage = Stage::NamesConnect;
+                self.input.clear();
+                match open(self.ip, self.epmd_port) {
+                    Ok(sock) => {
+                        self.sock = sock;
+                        None
+                    }
+                    Err(_) => Some(Answer::NoSuchNode { known: None }),
+                }
+            }
             Ok(Some(epmd::PortReply::Port(node))) => {
                 self.port = Some(node.port);
                 if node.highest < dist::VERSION {
@@ -422,10 +453,18 @@ impl Probe {
     }
 
     fn io_error(&self, e: &io::Error) -> Answer {
-        if e.kind() == io::ErrorKind::ConnectionReset {
+        self.failed(if e.kind() == io::ErrorKind::ConnectionReset {
             Answer::Closed(self.stage)
         } else {
             Answer::Error(format!("{} while {}", e, self.stage))
+        })
+    }
+
+    /// A failure while asking epmd for its names leaves the answer epmd already gave.
+    fn failed(&self, answer: Answer) -> Answer {
+        match self.stage {
+            Stage::NamesConnect | Stage::EpmdNames => Answer::NoSuchNode { known: None },
+            _ => answer,
         }
     }
 }

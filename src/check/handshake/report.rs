@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use super::{Answer, EPMD_PORT, PeerAnswer, PeerTarget, ProbeOptions, Stage, probe_all};
 use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, family, host_of, our_ip};
+use crate::check::{Check, CheckInput, Status, clean, family, host_of, our_ip};
 
 const ID: &str = "peer-node";
 
@@ -85,12 +85,12 @@ fn line(input: &CheckInput, a: &PeerAnswer) -> Check {
         Answer::Named { name, .. } if name == node => check(Status::Ok, format!("answered as {name}{port}")),
         Answer::Named { name, .. } => check(
             Status::Fail,
-            format!("answered as {name}{port}, not as {node}"),
+            format!("answered as {}{port}, not as {node}", clean(name)),
         )
         .because(
             format!(
                 "the node at {ip} runs under another name than its peers dial: its own name has host `{}`, the strategy dials `{}`; libcluster's connect to {node} fails (the handshake checks the dialled name exactly)",
-                host_of(name),
+                clean(host_of(name)),
                 host_of(node)
             ),
             format!(
@@ -101,10 +101,7 @@ fn line(input: &CheckInput, a: &PeerAnswer) -> Check {
             "no Erlang VM runs on that pod yet (or it crashed), or the release runs without epmd (-start_epmd false with its own EPMD module)",
             "look at that pod's logs; for a release without epmd give its distribution port with --dist-port",
         ),
-        Answer::NoSuchNode => check(Status::Fail, format!("epmd at {ip} knows no node named {short}")).because(
-            format!("a VM runs there, but not under the name part `{short}`: another basename, or the release is still starting"),
-            "use one basename (the part of RELEASE_NODE before @) on every pod; `epmd -names` on that pod lists the names it knows",
-        ),
+        Answer::NoSuchNode { known } => no_such_node(check, ip, short, known.as_deref()),
         Answer::DistRefused => check(Status::Fail, format!("{ip}{port}: connection refused")).because(
             "nothing listens on the distribution port: the node stopped after registering with epmd, or --dist-port is not its port",
             "look at that pod's logs; give --dist-port only for nodes that listen on a fixed port",
@@ -139,5 +136,51 @@ fn line(input: &CheckInput, a: &PeerAnswer) -> Check {
         ),
         Answer::Tls => check(Status::Skip, "TLS distribution (--dist-tls): nothing sent".to_owned()),
         Answer::Error(e) => check(Status::Fail, format!("{ip}{port}: {e}")),
+    }
+}
+
+fn no_such_node(
+    check: impl Fn(Status, String) -> Check,
+    ip: &IpAddr,
+    short: &str,
+    known: Option<&[String]>,
+) -> Check {
+    let fix = "use one basename (the part of RELEASE_NODE before @) on every pod; if the release is starting, retry with --wait";
+    match known {
+        Some([]) => check(
+            Status::Fail,
+            format!("epmd at {ip} knows no node named {short} (it knows none)"),
+        )
+        .because(
+            "epmd runs but no node is registered: the release is not up yet, or it stopped",
+            fix,
+        ),
+        Some(names) => {
+            let names: Vec<String> = names.iter().map(|n| clean(n)).collect();
+            check(
+                Status::Fail,
+                format!(
+                    "epmd at {ip} knows no node named {short} (it knows {})",
+                    names.join(", ")
+                ),
+            )
+            .because(
+                format!(
+                    "a VM runs there under another name part ({}) than the dialled `{short}`: another basename",
+                    names.join(", ")
+                ),
+                fix,
+            )
+        }
+        None => check(
+            Status::Fail,
+            format!("epmd at {ip} knows no node named {short}"),
+        )
+        .because(
+            format!(
+                "no node named `{short}` runs there: another basename, or the release is not up yet"
+            ),
+            fix,
+        ),
     }
 }

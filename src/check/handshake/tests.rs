@@ -181,13 +181,14 @@ fn a_short_names_node_answers_under_its_short_name() {
 }
 
 #[test]
-fn no_such_node_and_a_refused_port() {
+fn no_such_node_lists_what_epmd_knows_and_a_refused_port() {
+    let known = uniq("known");
+    let _node = Node::start("-name", &format!("{known}@127.0.0.1"), &[]);
     let got = probe(&format!("{}@127.0.0.1", uniq("none")), &opts());
-    // epmd may not even run when no node started before; both say "no node there".
-    assert!(
-        matches!(got.answer, Answer::NoSuchNode | Answer::NoEpmd),
-        "{got:?}"
-    );
+    match got.answer {
+        Answer::NoSuchNode { known: Some(names) } => assert!(names.contains(&known), "{names:?}"),
+        other => panic!("{other:?}"),
+    }
     // A port nobody listens on (bound then released).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
