@@ -187,9 +187,15 @@ impl Net {
 
     /// `relnode check --strategy dns --service app --basename app --peers EXTRA`, timed.
     fn check(&self, extra: &[&str]) -> (Output, Duration) {
+        self.check_under(&[], extra)
+    }
+
+    /// The same, run through `wrapper` (e.g. `prlimit --nofile=N:N`).
+    fn check_under(&self, wrapper: &[&str], extra: &[&str]) -> (Output, Duration) {
         let start = Instant::now();
         let out = self
             .exec()
+            .args(wrapper)
             .arg(BIN)
             .args([
                 "check",
@@ -447,6 +453,22 @@ fn a_thousand_dropped_peers_finish_within_the_timeout() {
     eprintln!(
         "1,000 dropped peers, --timeout 1s: check {took:?}, without --peers {without:?}, probe {probe:?}"
     );
+    assert!(
+        probe < Duration::from_millis(1100),
+        "the probe took {probe:?}"
+    );
+
+    // With RLIMIT_NOFILE 300, at most 236 sockets are open at once: the rest never start,
+    // are reported as such, and the time stays bounded.
+    let limited = ["prlimit", "--nofile=300:300"];
+    let (out, took) = net.check_under(&limited, &["--peers", "--timeout", "1s"]);
+    let report = assert_exit(&out, 1);
+    let lines = peer_lines(&report);
+    assert_eq!(lines.len(), 1000, "{report}");
+    let queued = lines.iter().filter(|l| l.contains("never started")).count();
+    assert_eq!(queued, 1000 - 236, "{report}");
+    let probe = took.saturating_sub(without);
+    eprintln!("  the same under RLIMIT_NOFILE 300: check {took:?}, probe {probe:?}");
     assert!(
         probe < Duration::from_millis(1100),
         "the probe took {probe:?}"
