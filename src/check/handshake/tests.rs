@@ -58,7 +58,10 @@ impl Node {
 
     /// Whether the node still answers a real, cookie-checked ping.
     fn pings(&self, mode: &str, from_host: &str) -> bool {
-        let me = format!("relnode_hs_pinger_{}@{from_host}", std::process::id());
+        // One name per ping: tests run in parallel and share this machine's epmd.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let me = format!("relnode_hs_pinger_{}_{n}@{from_host}", std::process::id());
         let eval = format!(
             "io:format(\"~p\", [net_adm:ping('{}')]), halt().",
             self.name
