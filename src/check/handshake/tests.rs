@@ -301,3 +301,25 @@ fn otp_before_23_is_skipped_and_its_port_never_dialled() {
         "the old node's port was dialled"
     );
 }
+
+/// A node that restricts who may connect (net_kernel:allow/1) answers `not_allowed` before
+/// any name: the probe says so instead of guessing.
+#[test]
+fn a_node_with_an_allow_list_answers_not_allowed() {
+    let name = format!("{}@127.0.0.1", uniq("allow"));
+    let _node = Node::start(
+        "-name",
+        &name,
+        &["-eval", "ok = net_kernel:allow(['someone@127.0.0.1'])"],
+    );
+    // -eval runs after the node registered with epmd: wait for the list to be in place.
+    let start = Instant::now();
+    loop {
+        let got = probe(&name, &opts());
+        if got.answer == Answer::NotAllowed {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{got:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
