@@ -119,17 +119,7 @@ fn line(input: &CheckInput, a: &PeerAnswer) -> Check {
             "no route to the peer: the pod is gone or a network policy rejects it",
             "allow TCP 4369 and the distribution port between the pods",
         ),
-        Answer::Timeout(stage) => check(
-            Status::Fail,
-            format!("{ip}{port}: no answer within {:.1} s while {stage}", input.timeout.as_secs_f64()),
-        )
-        .because(
-            match stage {
-                Stage::Queued => "more peers than could be probed in the time".to_owned(),
-                _ => "a NetworkPolicy or firewall drops port 4369 or the distribution port, a service mesh intercepts it (istio #6029), or the pod is gone".to_owned(),
-            },
-            "allow TCP 4369 and the distribution port between the pods; for Istio exclude them (traffic.sidecar.istio.io/excludeInboundPorts/excludeOutboundPorts); or give a longer --timeout",
-        ),
+        Answer::Timeout(stage) => timeout(check, input, ip, &port, *stage),
         Answer::OldOtp { highest } => check(
             Status::Skip,
             format!("OTP < 23: epmd gives handshake version {highest}{port}; nothing more sent"),
@@ -180,6 +170,40 @@ fn no_such_node(
             format!(
                 "no node named `{short}` runs there: another basename, or the release is not up yet"
             ),
+            fix,
+        ),
+    }
+}
+
+fn timeout(
+    check: impl Fn(Status, String) -> Check,
+    input: &CheckInput,
+    ip: &IpAddr,
+    port: &str,
+    stage: Stage,
+) -> Check {
+    let secs = input.timeout.as_secs_f64();
+    let fix = "allow TCP 4369 and the distribution port between the pods; for Istio exclude them (traffic.sidecar.istio.io/excludeInboundPorts/excludeOutboundPorts); or give a longer --timeout";
+    match stage {
+        Stage::Queued => check(
+            Status::Fail,
+            format!("{ip}: not probed within {secs:.1} s: never started (the peers before it held every socket relnode may open)"),
+        )
+        .because("more unanswering peers than sockets (RLIMIT_NOFILE) in the time", fix),
+        Stage::DistStatus | Stage::DistChallenge => check(
+            Status::Fail,
+            format!("{ip}{port}: no answer within {secs:.1} s while {stage}"),
+        )
+        .because(
+            "the distribution port accepted the connection but never answered the handshake: a proxy (a service mesh sidecar) holds it, or the node is overloaded",
+            fix,
+        ),
+        _ => check(
+            Status::Fail,
+            format!("{ip}{port}: no answer within {secs:.1} s while {stage}"),
+        )
+        .because(
+            "a NetworkPolicy or firewall drops port 4369 or the distribution port, a service mesh intercepts it (istio #6029), or the pod is gone",
             fix,
         ),
     }
