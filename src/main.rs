@@ -11,13 +11,12 @@ mod commands;
 mod error;
 mod facts;
 mod files;
-mod fly;
 mod init;
 mod inputs;
-mod kubelet;
 mod naming;
 mod node;
 mod output;
+mod platform;
 #[cfg(feature = "tools")]
 mod simulate;
 

@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use super::{ApiTarget, CheckInput, Lookup};
 use crate::error::{InputError, shown};
-use crate::facts::{DEFAULT_CLUSTER_DOMAIN, PodFacts};
+use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
 use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
-use crate::kubelet;
 use crate::naming::Strategy;
+use crate::platform::kubelet;
+use crate::platform::kubernetes::{self, DEFAULT_CLUSTER_DOMAIN};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -130,7 +131,7 @@ pub fn prepare(
         .value;
     let namespace = match facts.namespace.as_ref() {
         Some(ns) => Some(ns.value.clone()),
-        None => crate::facts::namespace(lookup)?.map(|ns| ns.value),
+        None => kubernetes::namespace(lookup)?.map(|ns| ns.value),
     };
     let service = match facts.service.as_ref().map(|s| s.value.clone()) {
         Some(s) => Some(s),
