@@ -502,11 +502,59 @@ fn libcluster_warnings(shape: Shape, ipv6: bool) -> Vec<String> {
     warnings
 }
 
+/// A value given for `id` that is wrong: what, and how to fix it.
 pub fn invalid(id: Id, found: &Sourced<String>, problem: &str, fix: &str) -> InputError {
     InputError {
         subject: input(id).subject(),
         found: Some(found.found()),
         problem: problem.to_owned(),
         fix: fix.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inputs::PodArgs;
+    use crate::inputs::tests::env;
+
+    /// A platform that asks for nothing still gets the shared inputs, read last: libcluster's
+    /// mode, the common basename, the query (only for dnscluster, without its root dot).
+    #[test]
+    fn finish_reads_what_the_platform_did_not_ask_for() {
+        let args = PodArgs::with(&[(Id::Strategy, "dnscluster"), (Id::Query, "app.internal.")]);
+        let vars = env(&[("RELEASE_NAME", "app")]);
+        let lookup = Lookup {
+            args: &args,
+            env: &vars,
+        };
+        let target = Common::target(&lookup).expect("valid");
+        let common = Common::new(
+            &lookup,
+            None,
+            target,
+            Sourced::new("test", Source::Default),
+            None,
+        );
+        let ip = Sourced::new(IpAddr::from([10, 0, 0, 1]), Source::Default);
+        let facts = common
+            .finish(Found {
+                ip: Some(ip),
+                ..Found::default()
+            })
+            .expect("valid");
+        assert_eq!(facts.node_name().expect("name"), "app@10.0.0.1");
+        assert_eq!(
+            (facts.mode.value, &facts.mode.source),
+            (Mode::Ip, &Source::Default)
+        );
+        assert_eq!(
+            facts.query.as_ref().map(|q| q.value.as_str()),
+            Some("app.internal")
+        );
+        assert_eq!(
+            facts.explain()[1],
+            ("platform", "test".into(), "default".into())
+        );
     }
 }

@@ -2,7 +2,8 @@
 //! (`RELEASE_NODE=${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}`, distribution over
 //! IPv6, DNSCluster querying `<app>.internal`).
 //!
-//! Pure: the caller hands in the variables' values. A missing or empty fact is an error, never
+//! The node's address is the Machine's `FLY_PRIVATE_IP` (its 6PN address), read by
+//! [`Fly::gather`] and checked by the pure [`node`]. A missing or empty fact is an error, never
 //! a default: an unset `FLY_APP_NAME` or `FLY_PRIVATE_IP` is how apps end up named `@127.0.0.1`
 //! or `app@` today (supavisor#97, flyctl#2995).
 
@@ -422,5 +423,38 @@ mod tests {
         assert!(detected(true, false));
         assert!(detected(false, true));
         assert!(!detected(false, false));
+    }
+
+    /// Detected from one variable; the name's address is FLY_PRIVATE_IP, the strategy Fly's
+    /// guide's, and a shape that does not name a Machine by its IP is refused, saying why.
+    #[test]
+    fn the_fly_row_names_a_machine_by_its_6pn_address() {
+        use crate::inputs::PodArgs;
+        use crate::inputs::tests::env;
+        let gather = |args: &[(Id, &str)]| {
+            let args = PodArgs::with(args);
+            let vars = env(&[
+                (APP_NAME, "shop"),
+                (PRIVATE_IP, "fdaa::2"),
+                (IMAGE_REF, REF),
+            ]);
+            crate::platform::gather(
+                &Lookup {
+                    args: &args,
+                    env: &vars,
+                },
+                None,
+            )
+        };
+        let facts = gather(&[]).expect("valid");
+        let ip = facts.ip.as_ref().expect("ip");
+        assert_eq!(
+            (ip.value.to_string(), &ip.source),
+            ("fdaa::2".into(), &Source::Env(PRIVATE_IP))
+        );
+        assert_eq!(facts.strategy.value, Strategy::DnsCluster);
+        assert!(facts.ipv6);
+        let err = gather(&[(Id::Strategy, "kubernetes"), (Id::Mode, "dns")]).unwrap_err();
+        assert!(err.to_string().contains("cannot work on Fly.io"), "{err}");
     }
 }

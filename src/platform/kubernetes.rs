@@ -25,6 +25,8 @@ pub const ENTRY: Entry = Entry {
 };
 
 type Result<T> = std::result::Result<T, InputError>;
+/// A fact the shape may not need.
+type Fact = Option<Sourced<String>>;
 
 pub struct Kubernetes;
 
@@ -322,7 +324,7 @@ impl<'a> Pod<'a> {
         shape: Shape,
         namespace: Option<&str>,
         warnings: &mut Vec<String>,
-    ) -> Result<(Option<Sourced<String>>, Option<Sourced<String>>)> {
+    ) -> Result<(Fact, Fact)> {
         let cluster_name_given = if shape.needs_cluster_name() {
             self.cluster_name()?
         } else {
@@ -774,6 +776,22 @@ mod tests {
             gather_with(&args, &e).expect("valid").mode.value,
             Mode::Hostname
         );
+    }
+
+    /// issue 12, a Deployment's pod: dual stack, and no Service.
+    #[test]
+    fn dnssrv_mode_dns_needs_the_family_and_a_service() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let deploy = files(
+            dir.path(),
+            "search shop.svc.cluster.local svc.cluster.local cluster.local\n",
+            "10.42.0.7\tapp-7d9f\n",
+        );
+        let e = [
+            ("RELEASE_NAME", "app"),
+            ("MY_POD_IP", "10.42.0.7"),
+            ("MY_POD_NAMESPACE", "shop"),
+        ];
         // Dual stack: the family asked for gives the address CoreDNS holds for that Service.
         let args = args_of(
             &deploy,
