@@ -1,5 +1,6 @@
 //! relnode: gives an Erlang/Elixir release the node name libcluster will dial in Kubernetes.
 
+mod address;
 #[cfg(feature = "tools")]
 mod advise;
 mod arena;
