@@ -264,33 +264,15 @@ impl<'a> Common<'a> {
         only: Option<&Only>,
         default_mode: impl FnOnce(Strategy) -> Result<Sourced<Mode>>,
     ) -> Result<Settled> {
-        let strategy = match self.lookup.text(Id::Strategy)? {
-            Some(s) => Sourced::new(
-                s.value.parse().map_err(|()| {
-                    invalid(Id::Strategy, &s, "is not a strategy relnode knows", &format!(
-                        "use one of {} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV; phoenixframework/dns_cluster)",
-                        naming::STRATEGY_VALUES
-                    ))
-                })?,
-                s.source,
-            ),
+        let strategy = match self.lookup.value::<Strategy>(Id::Strategy)? {
+            Some(given) => given,
             None => match &self.default_strategy {
                 Some(platform_default) => platform_default.clone(),
                 None => Sourced::new(Strategy::Kubernetes, Source::Default),
             },
         };
-        let mode = match self.lookup.text(Id::Mode)? {
-            Some(m) => Sourced::new(
-                m.value.parse().map_err(|()| {
-                    invalid(
-                        Id::Mode,
-                        &m,
-                        "is not a libcluster mode",
-                        &format!("use one of {}", naming::MODE_VALUES),
-                    )
-                })?,
-                m.source,
-            ),
+        let mode = match self.lookup.value::<Mode>(Id::Mode)? {
+            Some(given) => given,
             None => default_mode(strategy.value)?,
         };
         let shape = Shape::new(strategy.value, mode.value)

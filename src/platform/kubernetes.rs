@@ -11,6 +11,7 @@ use super::kubelet::{Files, ResolvConf, ServiceAccount};
 use super::{Entry, Platform};
 use crate::error::{InputError, shown};
 use crate::facts::{Common, Found, invalid};
+use crate::libcluster::family::IpFamily;
 use crate::inputs::{Id, Lookup, Source, Sourced, input};
 use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
 
@@ -448,19 +449,9 @@ impl<'a> Pod<'a> {
 
 /// `--ip-family`: `Some(true)` for IPv6.
 fn ip_family(lookup: &Lookup) -> Result<Option<bool>> {
-    let Some(s) = lookup.text(Id::IpFamily)? else {
-        return Ok(None);
-    };
-    match s.value.to_ascii_lowercase().as_str() {
-        "ipv4" | "4" => Ok(Some(false)),
-        "ipv6" | "6" => Ok(Some(true)),
-        _ => Err(invalid(
-            Id::IpFamily,
-            &s,
-            "is not an IP family",
-            "use ipv4 or ipv6",
-        )),
-    }
+    Ok(lookup
+        .value::<IpFamily>(Id::IpFamily)?
+        .map(|family| family.value == IpFamily::V6))
 }
 
 /// The pod IP of the family asked for: from the dual-stack list, or the primary IP without one.
