@@ -42,6 +42,7 @@ pub fn prepare(
     options: &CheckOptions,
 ) -> Result<CheckInput> {
     let ip_lookup = ip_lookup(lookup)?;
+    let (dist_port, dist_tls) = dist(lookup)?;
     // The resolver: check asks the nameservers the pod's resolv.conf names.
     let resolv = resolv_conf(lookup)?;
     let sa_dir = lookup
@@ -96,7 +97,30 @@ pub fn prepare(
         lookup: ip_lookup,
         timeout: options.timeout,
         peers: options.peers,
+        dist_port,
+        dist_tls,
     })
+}
+
+/// `--dist-port` (a port to handshake with, without epmd) and `--dist-tls` (send nothing).
+fn dist(lookup: &inputs::Lookup) -> Result<(Option<u16>, bool)> {
+    let dist_port = match text(lookup, Id::DistPort)? {
+        None => None,
+        Some(port) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                return Err(InputError {
+                    subject: input(Id::DistPort).subject(),
+                    found: Some(shown(&port)),
+                    problem: "is not a TCP port".into(),
+                    fix: "give the peers' distribution port, 1-65535 (e.g. 13825 for Livebook)"
+                        .into(),
+                });
+            }
+        },
+    };
+    let dist_tls = lookup.switch(Id::DistTls)?.is_some_and(|s| s.value);
+    Ok((dist_port, dist_tls))
 }
 
 /// libcluster's `kubernetes_ip_lookup_mode`, `:endpoints` by default.
