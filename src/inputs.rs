@@ -321,8 +321,9 @@ pub const INPUTS: &[Input] = &[
         long: "platform",
         env: &["RELNODE_PLATFORM"],
         value_name: "PLATFORM",
-        help: "Where the node runs: kubernetes or fly (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP)",
-        otherwise: Some("fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, else kubernetes"),
+        // `--platform`'s values and detection order, from the platform table.
+        help: crate::platform::HELP,
+        otherwise: Some(crate::platform::DETECTION),
         heading: PLATFORM,
         only: None,
         switch: false,

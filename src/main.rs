@@ -15,14 +15,13 @@ mod envfile;
 mod error;
 mod facts;
 mod files;
-mod fly;
 mod init;
 mod inputs;
-mod kubelet;
 mod libcluster;
 mod naming;
 mod node;
 mod output;
+mod platform;
 #[cfg(feature = "tools")]
 mod simulate;
 mod target;

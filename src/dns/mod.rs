@@ -25,7 +25,7 @@ use wire::{Question, Reply};
 
 /// The resolver's configuration is kubelet's resolv.conf as `kubelet::ResolvConf` parses it
 /// (nameservers asked on port 53, as every resolver does).
-pub use crate::kubelet::ResolvConf;
+pub use crate::platform::kubelet::ResolvConf;
 
 /// The port every nameserver in resolv.conf is asked on.
 const DNS_PORT: u16 = 53;
