@@ -692,8 +692,12 @@ impl InputValue for Mode {
 
 impl InputValue for IpFamily {
     fn parse_input(text: &str) -> Result<IpFamily, (String, String)> {
-        text.parse()
-            .map_err(|()| ("is not an IP family".into(), format!("use {IP_FAMILY_VALUES}")))
+        text.parse().map_err(|()| {
+            (
+                "is not an IP family".into(),
+                format!("use {IP_FAMILY_VALUES}"),
+            )
+        })
     }
 }
 
@@ -705,7 +709,10 @@ impl InputValue for Port {
     fn parse_input(text: &str) -> Result<Port, (String, String)> {
         match text.parse::<u16>() {
             Ok(p) if p > 0 => Ok(Port(p)),
-            _ => Err(("is not a TCP port".into(), "give a port from 1 to 65535".into())),
+            _ => Err((
+                "is not a TCP port".into(),
+                "give a port from 1 to 65535 (e.g. 13825 for Livebook's distribution)".into(),
+            )),
         }
     }
 }
@@ -885,6 +892,44 @@ pub mod tests {
 
     /// A non-UTF-8 value is bad input naming its variable, not "unset" (which would silently
     /// fall through to the next variable).
+    #[test]
+    fn typed_values_refuse_in_one_shape_naming_the_input() {
+        let args = PodArgs::with(&[(Id::Strategy, "gossip")]);
+        let env = env(&[("RELNODE_MODE", ":hostname"), ("RELNODE_IP_FAMILY", "IPv6")]);
+        let lookup = Lookup {
+            args: &args,
+            env: &env,
+        };
+        let err = lookup.value::<Strategy>(Id::Strategy).unwrap_err();
+        assert_eq!(err.subject, input(Id::Strategy).subject());
+        assert!(
+            err.found.as_deref().is_some_and(|f| f.contains("gossip")),
+            "{err}"
+        );
+        assert!(err.fix.contains("dnscluster"), "{err}");
+        let mode = lookup.value::<Mode>(Id::Mode).unwrap().unwrap();
+        assert_eq!(mode.value, Mode::Hostname);
+        assert_eq!(mode.source, Source::Env("RELNODE_MODE"));
+        let family = lookup.value::<IpFamily>(Id::IpFamily).unwrap().unwrap();
+        assert_eq!(family.value, IpFamily::V6);
+        assert!(lookup.value::<Wait>(Id::Service).unwrap().is_none());
+    }
+
+    #[test]
+    fn durations_and_ports() {
+        let secs = |t: &str| Wait::parse_input(t).map(|Wait(d)| d.as_secs_f64());
+        assert_eq!(secs("10"), Ok(10.0));
+        assert_eq!(secs("500ms"), Ok(0.5));
+        assert_eq!(secs("2m"), Ok(120.0));
+        for bad in ["0", "-1s", "10x", "", "s", "2d", "25h"] {
+            assert!(Wait::parse_input(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Port::parse_input("13825"), Ok(Port(13825)));
+        for bad in ["0", "65536", "x", "-1"] {
+            assert!(Port::parse_input(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn non_utf8_is_refused_not_skipped() {
         let mut e = env(&[("POD_IP", "10.0.0.5")]);
