@@ -25,6 +25,7 @@ use common::static_build::static_bin;
 
 use std::env;
 use std::fs;
+use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -156,8 +157,7 @@ fn final_stage_containerfile(dockerfile: &str) -> Result<String, String> {
 fn instruction(containerfile: &str, kw: &str) -> Option<String> {
     logical_lines(containerfile)
         .into_iter()
-        .filter(|l| keyword(l).as_deref() == Some(kw))
-        .last()
+        .rfind(|l| keyword(l).as_deref() == Some(kw))
         .map(|l| l.trim_start()[kw.len()..].trim().to_string())
 }
 
@@ -324,13 +324,14 @@ impl Podman {
             if env::var_os("CI").is_some_and(|v| v == "true") {
                 panic!("{why}");
             }
-            eprintln!("SKIPPED {test}: {why}");
+            // Past libtest's capture (which holds eprintln! of a passing test): visible.
+            let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {why}");
             return None;
         }
         // One at a time: a build and a few containers each, on 2 cores shared with the rest.
         static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-        let name = format!("relnode-image-{test}-{}", std::process::id());
+        let name = format!("relnode-{test}-{}", std::process::id());
         let dir = env::temp_dir().join(&name);
         let _ = fs::remove_dir_all(&dir);
         let podman = Podman {
@@ -622,7 +623,7 @@ fn squeeze_json(s: &str) -> String {
 #[test]
 #[ignore = "needs root"]
 fn image_env_prints_the_node_name() {
-    let Some(podman) = Podman::start("env") else {
+    let Some(podman) = Podman::start("image_env_prints_the_node_name") else {
         return;
     };
     let image = podman.relnode_image();
@@ -639,7 +640,9 @@ fn image_env_prints_the_node_name() {
 #[test]
 #[ignore = "needs root"]
 fn image_as_init_container_writes_env_sh_that_another_uid_sources() {
-    let Some(podman) = Podman::start("init") else {
+    let Some(podman) =
+        Podman::start("image_as_init_container_writes_env_sh_that_another_uid_sources")
+    else {
         return;
     };
     let (relnode, shell) = (podman.relnode_image(), podman.shell_image());
@@ -682,7 +685,9 @@ fn image_as_init_container_writes_env_sh_that_another_uid_sources() {
 #[test]
 #[ignore = "needs root"]
 fn image_emptydir_env_sh_is_replaceable_unless_mounted_read_only() {
-    let Some(podman) = Podman::start("replace") else {
+    let Some(podman) =
+        Podman::start("image_emptydir_env_sh_is_replaceable_unless_mounted_read_only")
+    else {
         return;
     };
     let (relnode, shell) = (podman.relnode_image(), podman.shell_image());
@@ -717,7 +722,7 @@ fn image_emptydir_env_sh_is_replaceable_unless_mounted_read_only() {
 #[test]
 #[ignore = "needs root"]
 fn image_default_command_is_help() {
-    let Some(podman) = Podman::start("help") else {
+    let Some(podman) = Podman::start("image_default_command_is_help") else {
         return;
     };
     let image = podman.relnode_image();
@@ -755,7 +760,7 @@ fn image_default_command_is_help() {
 #[test]
 #[ignore = "needs root"]
 fn image_runs_as_its_non_root_user() {
-    let Some(podman) = Podman::start("user") else {
+    let Some(podman) = Podman::start("image_runs_as_its_non_root_user") else {
         return;
     };
     let image = podman.relnode_image();
