@@ -30,6 +30,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 const DOCKERFILE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/Dockerfile"));
@@ -331,7 +332,11 @@ impl Podman {
         // One at a time: a build and a few containers each, on 2 cores shared with the rest.
         static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
         let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
-        let name = format!("relnode-{test}-{}", std::process::id());
+        // A short name: under a long directory every `podman run` waits 20 s for conmon
+        // ("Exceeded conmon timeout waiting for container to exit").
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let name = format!("relnode-img-{}-{n}", std::process::id());
         let dir = env::temp_dir().join(&name);
         let _ = fs::remove_dir_all(&dir);
         let podman = Podman {
