@@ -12,10 +12,10 @@
 //! `--include-ignored` as root, and asked for without root they fail). Without podman or runc
 //! they fail under `CI=true` and elsewhere print a SKIPPED line saying why (scripts/test and
 //! .ci/run install both). They run one at a time, each with its own directory under the temp
-//! dir holding podman's containers.conf and storage.conf (`CONTAINERS_CONF`,
-//! `CONTAINERS_STORAGE_CONF`: nothing is read from /etc/containers), its storage, run state,
-//! locks and runc's state, and its own cgroup parent; every container runs with `--network none`
-//! and every podman call under `timeout`. Each test removes its containers, images, cgroups and
+//! dir holding podman's containers.conf, storage.conf and an empty registries.conf (the
+//! `CONTAINERS_*` variables: none of the machine's is read), its storage, run state, locks and
+//! runc's state, and its own cgroup parent; every container runs with `--network none`, nothing
+//! is pulled, and every podman call runs under `timeout`. Each test removes its containers, images, cgroups and
 //! directory when it ends, failed or not. One thing lands outside: `podman build` (4.3) keeps
 //! containers/image's blob-info cache in /var/lib/containers/cache wherever storage is.
 
