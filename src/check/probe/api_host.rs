@@ -2,7 +2,7 @@
 //! `kubernetes_master` and `CLUSTER_DOMAIN`) resolves from the pod, over IPv4 as `:httpc` asks.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, list_ips, nxdomain, timeout_check};
+use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, timeout_check};
 use crate::libcluster::names;
 
 /// libcluster's API host resolves from the pod (it dials the name, not KUBERNETES_SERVICE_HOST).
@@ -10,6 +10,7 @@ pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
     let master = libcluster_master(input);
     let asked = format!("A {master} (libcluster's API host)");
     let lookup = resolver.lookup(&master, RecordType::A, SearchRule::Libc);
+    let servers = Servers::of(&lookup);
     match lookup.outcome {
         Outcome::Found {
             name,
@@ -41,7 +42,7 @@ pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
                 format!("set CLUSTER_DOMAIN={domain} in the release's environment, or kubernetes_master: \"kubernetes.default.svc.{domain}\""),
             )
         }
-        Outcome::Timeout => timeout_check("api-host", asked, input),
+        Outcome::Timeout => timeout_check("api-host", asked, input, &servers),
         Outcome::Failed(problem) => Check::new("api-host", Status::Fail, asked, problem).not_run(),
         Outcome::Found { .. } => {
             Check::new("api-host", Status::Fail, asked, "an answer of another type")

@@ -34,7 +34,7 @@ pub fn api_strategy(
     let query = format!("labelSelector={}", kubeapi::encode_query_value(selector));
     let resource = input.lookup.to_string();
     let path = format!("/api/v1/namespaces/{namespace}/{resource}?{query}");
-    let (client, asked, parsed) = request(input, namespace, &path, checks)?;
+    let (client, asked, parsed) = request(input, resolver, namespace, &path, checks)?;
     let listed = Listed::read(input.lookup, &parsed);
     let names: Vec<String> = listed.peers.iter().map(|p| node_for(input, p)).collect();
     checks.push(list_check(
@@ -50,23 +50,37 @@ pub fn api_strategy(
 /// `api-list` line, and gives `None`.
 fn request(
     input: &CheckInput,
+    resolver: &Resolver,
     namespace: &str,
     path: &str,
     checks: &mut Vec<Check>,
 ) -> Option<(ApiClient, String, serde_json::Value)> {
-    let client = match ApiClient::new(
+    // The host resolves through relnode's resolver, as api-host did: one answer for both.
+    let client = match ApiClient::with_resolver(
         &input.service_account_dir,
         &input.api.host,
         input.api.port,
-        input.timeout,
+        resolver,
+        resolver.deadline_from_now(),
     ) {
         Ok(client) => client,
-        Err(err) => {
+        Err(err @ ApiError::Credentials(_)) => {
             checks.push(
                 Check::new("api-list", Status::Fail, format!("GET {path}"), err.to_string()).because(
                     "the service-account token or CA cannot be read",
                     "mount the service-account token (automountServiceAccountToken: true) or pass --service-account-dir",
                 ),
+            );
+            return None;
+        }
+        Err(err) => {
+            checks.push(
+                Check::new("api-list", Status::Fail, format!("GET {path}"), err.to_string())
+                    .because(
+                        format!("the API host {} does not resolve from this pod", input.api.host),
+                        "check the pod's DNS (the own-name and api-host lines) and KUBERNETES_SERVICE_HOST",
+                    )
+                    .not_run(),
             );
             return None;
         }

@@ -2,7 +2,7 @@
 //! libcluster's query, our FQDN among them; when it is not, which fact differs.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, host_of, timeout_check};
+use crate::check::{Check, CheckInput, Servers, Status, host_of, timeout_check};
 use crate::libcluster::Mode;
 use crate::libcluster::names;
 
@@ -35,6 +35,7 @@ pub fn srv_strategy(
     let asked = format!("SRV {query} (libcluster's query)");
     let domain_note = domain_note(input, domain);
     let lookup = resolver.lookup(&query, RecordType::Srv, SearchRule::InetRes);
+    let servers = Servers::of(&lookup);
     match lookup.outcome {
         Outcome::Found {
             name,
@@ -74,7 +75,7 @@ pub fn srv_strategy(
             None
         }
         Outcome::Timeout => {
-            checks.push(timeout_check("dnssrv", asked, input));
+            checks.push(timeout_check("dnssrv", asked, input, &servers));
             None
         }
         Outcome::Failed(problem) => {

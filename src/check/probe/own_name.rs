@@ -5,7 +5,7 @@ use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{
-    Check, CheckInput, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
+    Check, CheckInput, Servers, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
     timeout_check,
 };
 use crate::libcluster::names;
@@ -25,6 +25,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
     let rtype = family(input);
     let asked = format!("{rtype} {host} via {}", nameservers(input));
     let lookup = resolver.lookup(host, rtype, SearchRule::Libc);
+    let servers = Servers::of(&lookup);
     let zone_note = zone_mismatch(input, host);
     match lookup.outcome {
         Outcome::Found {
@@ -57,7 +58,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
             let (cause, fix) = missing_record(input, &zone_note);
             Check::new("own-name", Status::Fail, asked, answer).because(cause, fix)
         }
-        Outcome::Timeout => timeout_check("own-name", asked, input),
+        Outcome::Timeout => timeout_check("own-name", asked, input, &servers),
         Outcome::Failed(problem) => Check::new("own-name", Status::Fail, asked, problem)
             .because(
                 "the DNS server could not answer",
