@@ -234,6 +234,7 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     ctx.insert("libcluster_domain", &domain);
     let mut tera = tera::Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
+    tera.register_filter("yaml", yaml_string);
     let mut files = Vec::new();
     for (name, source) in TEMPLATES {
         tera.add_raw_template(name, source)
@@ -250,6 +251,14 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
             })?;
     }
     Ok(files)
+}
+
+/// `{{ value | yaml }}`: a double-quoted YAML scalar. Unquoted, a value from input may be no
+/// string at all: `no`, `on`, `true` are YAML 1.1 booleans, `null` is null, `123` and `0x1f`
+/// are integers, and kubectl reads them so (sigs.k8s.io/yaml). A JSON string is a valid YAML
+/// double-quoted scalar, escapes included.
+fn yaml_string(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    serde_json::Value::from(value).to_string()
 }
 
 fn label(flag: &str, value: &str, what: &str) -> Result<()> {
