@@ -440,6 +440,73 @@ fn bad_answers_exit_2_naming_the_flag() {
     }
 }
 
+/// Issue 18 #7: a name whose pods Kubernetes cannot create or name is refused, blaming the
+/// flag the user gave. A StatefulSet's name is at most 52 characters (its pods' label
+/// controller-revision-hash=<name>-<hash of up to 10> is at most 63: kubernetes#64023); the
+/// default Service `<app>-headless` is --app's doing; a node name over Erlang's 255 is all of
+/// the names' together.
+#[test]
+fn names_kubernetes_cannot_give_the_pods_exit_2_naming_the_flag() {
+    let long = |n: usize| "a".repeat(n);
+    let (a52, a53, a55, a62, a63) = (long(52), long(53), long(55), long(62), long(63));
+    let domain = format!("{0}.{0}.{0}.cc", long(60));
+    let sts = ["--service-account", "no", "--workload", "statefulset"];
+    let deploy = ["--service-account", "no", "--workload", "deployment"];
+    let refused: &[(&[&str], &[&str], &str)] = &[
+        (&sts, &["--app", &a62, "--service", "s"], "--app:"),
+        (&sts, &["--app", &a53, "--service", "s"], "--app:"),
+        (&sts, &["--app", &a63], "--app:"),
+        (&deploy, &["--app", &a55], "--app:"),
+        (
+            &sts,
+            &[
+                "--app",
+                "shop",
+                "--service",
+                &a63,
+                "--namespace",
+                &a63,
+                "--cluster-domain",
+                &domain,
+            ],
+            "--cluster-domain:",
+        ),
+    ];
+    for (shape, names, subject) in refused {
+        let args = [*shape, *names].concat();
+        let out = advise(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("relnode: error: ") && err.contains(subject),
+            "{args:?}: does not blame {subject} {err}"
+        );
+        assert!(!err.contains("error: --service"), "{args:?}: {err}");
+        assert!(err.contains("fix:"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = advise(&[&sts[..], &["--app", &a62, "--service", "s"]].concat());
+    assert!(
+        text(&out.stderr).contains("at most 52"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The longest names that work.
+    for args in [
+        [&sts[..], &["--app", &a52, "--service", &a63]].concat(),
+        [&deploy[..], &["--app", &long(54)]].concat(),
+        [&deploy[..], &["--app", &a63, "--service", "s"]].concat(),
+    ] {
+        let out = advise(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            !text(&out.stdout).contains("cannot be named"),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
 #[test]
 fn output_replaces_only_regular_files() {
     let scratch = Pod::new("advise-output");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::advise::{self, Answers};
+use crate::advise::{self, Answers, Given};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
@@ -16,6 +16,7 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
+    decision.check_names(&answers)?;
     let files = advise::render(&answers, &decision)?;
     if let Some(dir) = &args.output {
         write_all(dir, &files)?;
@@ -70,13 +71,10 @@ fn answers(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
         "The release name (the part before '@')",
         interactive,
     )?;
-    Answers {
+    Given {
         service_account,
         statefulset,
-        service: args
-            .service
-            .clone()
-            .unwrap_or_else(|| advise::default_service(&app)),
+        service: args.service.clone(),
         app,
         namespace: args.namespace.clone(),
         family: args.ip_family,
