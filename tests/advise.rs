@@ -568,6 +568,52 @@ fn output_replaces_only_regular_files() {
     );
 }
 
+/// Issue 18 #9: a directory, link or device where advise writes one of its files is refused
+/// with advise's own fix (move it, or another --output directory), not render's (name a file
+/// such as /run/relnode/env.sh, or use relnode env).
+#[test]
+fn output_in_a_files_place_gets_advises_own_fix() {
+    let scratch = Pod::new("advise-output-fix");
+    let dir = scratch.path("out");
+    std::fs::create_dir_all(dir.join("kubernetes.yaml")).expect("mkdir");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("advice.txt")).expect("symlink");
+    let out_dir = dir.to_str().expect("utf-8 temp path");
+    for (blocker, problem) in [
+        ("advice.txt", "is a symbolic link"),
+        ("kubernetes.yaml", "is a directory"),
+    ] {
+        let out = advise(&[
+            "--service-account",
+            "no",
+            "--workload",
+            "deployment",
+            "--app",
+            "shop",
+            "--output",
+            out_dir,
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        for want in [
+            "--output",
+            blocker,
+            problem,
+            "fix: move",
+            "another directory",
+        ] {
+            assert!(err.contains(want), "lacks {want:?}: {err}");
+        }
+        for render_advice in ["/run/relnode/env.sh", "relnode env", "point the flag"] {
+            assert!(!err.contains(render_advice), "render's fix: {err}");
+        }
+        assert!(!dir.join("env.sh.eex").exists(), "nothing written");
+        // Then the next file in the way: the directory.
+        if blocker == "advice.txt" {
+            std::fs::remove_file(dir.join(blocker)).expect("rm the link");
+        }
+    }
+}
+
 /// Neither command accepts the pod inputs of env/render/exec.
 #[test]
 fn advise_takes_no_pod_flags() {

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use crate::advise::{self, Answers, Given};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
-use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
+use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
@@ -126,7 +126,15 @@ fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
         }
     }
     for (name, _) in files {
-        atomic::check_target(&dir.join(name), "--output", None)?;
+        // atomic's fix names one file to write; advise writes a fixed set into a directory.
+        atomic::check_target(&dir.join(name), "--output", None).map_err(|err| InputError {
+            fix: format!(
+                "move {name} out of {} (advise writes {} there), or give --output another directory",
+                shown(dir),
+                files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ),
+            ..err
+        })?;
     }
     for (name, text) in files {
         atomic::write(&dir.join(name), text.as_bytes(), 0o644, "--output")?;
