@@ -8,18 +8,20 @@ mod atomic;
 mod check;
 mod cli;
 mod commands;
+// Core since issue 16 (dnspoll will use it); only `check` calls it until then.
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
+mod dns;
 mod envfile;
 mod error;
 mod facts;
 mod files;
-mod fly;
 mod init;
 mod inputs;
-mod kubelet;
 mod libcluster;
 mod naming;
 mod node;
 mod output;
+mod platform;
 #[cfg(feature = "tools")]
 mod simulate;
 mod target;

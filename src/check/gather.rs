@@ -6,15 +6,17 @@
 //! file, default.
 
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{ApiTarget, CheckInput, Lookup};
 use crate::error::{InputError, shown};
-use crate::facts::{DEFAULT_CLUSTER_DOMAIN, PodFacts};
+use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
 use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
-use crate::kubelet;
 use crate::naming::Strategy;
+use crate::platform::kubelet;
+use crate::platform::kubernetes;
 
 /// `relnode check`'s own options, parsed from its flags by the command.
 #[derive(Clone, Copy, Debug)]
@@ -42,14 +44,15 @@ pub fn prepare(
     options: &CheckOptions,
 ) -> Result<CheckInput> {
     let ip_lookup = ip_lookup(lookup)?;
+    let (dist_port, dist_tls) = dist(lookup)?;
     // The resolver: check asks the nameservers the pod's resolv.conf names.
-    let resolv = resolv_conf(lookup)?;
+    let (resolv_path, resolv) = resolv_conf(lookup)?;
     let sa_dir = lookup
         .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
         .value;
     let namespace = match facts.namespace.as_ref() {
         Some(ns) => Some(ns.value.clone()),
-        None => crate::facts::namespace(lookup)?.map(|ns| ns.value),
+        None => kubernetes::namespace(lookup)?.map(|ns| ns.value),
     };
     let service = match facts.service.as_ref().map(|s| s.value.clone()) {
         Some(s) => Some(s),
@@ -59,7 +62,8 @@ pub fn prepare(
         Some(h) => Some(h),
         None => text(lookup, Id::Hostname)?,
     };
-    let cluster_domain = cluster_domain(facts, lookup, &resolv, namespace.as_deref())?;
+    let cluster_domain =
+        cluster_domain(facts, lookup, (&resolv_path, &resolv), namespace.as_deref())?;
     // libcluster's default kubernetes_cluster_name is "cluster"; relnode's own (derived from
     // the domain) applies to the modes whose names use it.
     let cluster_name = match facts.cluster_name.as_ref().map(|c| c.value.clone()) {
@@ -96,7 +100,30 @@ pub fn prepare(
         lookup: ip_lookup,
         timeout: options.timeout,
         peers: options.peers,
+        dist_port,
+        dist_tls,
     })
+}
+
+/// `--dist-port` (a port to handshake with, without epmd) and `--dist-tls` (send nothing).
+fn dist(lookup: &inputs::Lookup) -> Result<(Option<u16>, bool)> {
+    let dist_port = match text(lookup, Id::DistPort)? {
+        None => None,
+        Some(port) => match port.parse::<u16>() {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                return Err(InputError {
+                    subject: input(Id::DistPort).subject(),
+                    found: Some(shown(&port)),
+                    problem: "is not a TCP port".into(),
+                    fix: "give the peers' distribution port, 1-65535 (e.g. 13825 for Livebook)"
+                        .into(),
+                });
+            }
+        },
+    };
+    let dist_tls = lookup.switch(Id::DistTls)?.is_some_and(|s| s.value);
+    Ok((dist_port, dist_tls))
 }
 
 /// libcluster's `kubernetes_ip_lookup_mode`, `:endpoints` by default.
@@ -114,7 +141,7 @@ fn ip_lookup(lookup: &inputs::Lookup) -> Result<Lookup> {
 }
 
 /// The pod's resolv.conf; check cannot run without it.
-fn resolv_conf(lookup: &inputs::Lookup) -> Result<kubelet::ResolvConf> {
+fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf)> {
     let resolv_path = lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)?;
     let resolv_bytes =
         files::read_limited(&resolv_path.value, files::MAX_KUBELET_FILE).map_err(|err| {
@@ -134,39 +161,35 @@ fn resolv_conf(lookup: &inputs::Lookup) -> Result<kubelet::ResolvConf> {
                 ),
             }
         })?;
-    Ok(kubelet::ResolvConf::parse(&resolv_bytes))
+    Ok((resolv_path.value, kubelet::ResolvConf::parse(&resolv_bytes)))
 }
 
-/// The facts' domain, else the input, else resolv.conf's `<ns>.svc.X` search entry.
+/// The facts' domain, else derived as the naming path derives it (`--cluster-domain`,
+/// CLUSTER_DOMAIN, resolv.conf's `<ns>.svc.X` search entry, cluster.local).
 fn cluster_domain(
     facts: &PodFacts,
     lookup: &inputs::Lookup,
-    resolv: &kubelet::ResolvConf,
+    resolv: (&Path, &kubelet::ResolvConf),
     namespace: Option<&str>,
 ) -> Result<String> {
     if let Some(d) = facts.cluster_domain.as_ref() {
         return Ok(d.value.clone());
     }
-    Ok(match text(lookup, Id::ClusterDomain)? {
-        Some(d) => d,
-        None => resolv.cluster_search(namespace).map_or_else(
-            || DEFAULT_CLUSTER_DOMAIN.to_owned(),
-            |s| s.domain.to_owned(),
-        ),
-    })
+    let given = lookup.text(Id::ClusterDomain)?;
+    let (found, _warning) = kubernetes::cluster_domain(given, namespace, || Ok(resolv))?;
+    Ok(found.value)
 }
 
-/// Our IP first, then the other family's from the pod-IPs input.
+/// Our IPs: the chosen one first, then the rest of MY_POD_IPS, parsed as the naming path
+/// parses them (a bad item is an error, never dropped).
 fn pod_ips(facts: &PodFacts, lookup: &inputs::Lookup) -> Result<Vec<IpAddr>> {
-    let mut pod_ips: Vec<IpAddr> = facts.ip.iter().map(|i| i.value).collect();
-    if let Some(list) = text(lookup, Id::PodIps)? {
-        pod_ips.extend(
-            list.split(',')
-                .filter_map(|i| i.trim().parse::<IpAddr>().ok())
-                .filter(|ip| facts.ip.as_ref().is_none_or(|p| p.value != *ip)),
-        );
+    let mut ips: Vec<IpAddr> = facts.ip.iter().map(|i| i.value).collect();
+    for ip in kubernetes::pod_ips(lookup)? {
+        if !ips.contains(&ip.value) {
+            ips.push(ip.value);
+        }
     }
-    Ok(pod_ips)
+    Ok(ips)
 }
 
 /// What the strategy's own lookup cannot do without.

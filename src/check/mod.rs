@@ -8,6 +8,7 @@
 
 pub mod dns;
 pub mod gather;
+pub mod handshake;
 pub mod json;
 pub mod kubeapi;
 mod probe;
@@ -82,6 +83,10 @@ pub struct CheckInput {
     pub timeout: Duration,
     /// Also TCP-connect to epmd (4369) of every peer that resolves.
     pub peers: bool,
+    /// `--dist-port`: handshake with this port, without epmd.
+    pub dist_port: Option<u16>,
+    /// `--dist-tls`: the peers speak TLS distribution; nothing is sent.
+    pub dist_tls: bool,
 }
 
 /// Runs the checks; with `wait`, runs them again after a capped exponential backoff while
@@ -217,6 +222,26 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput) -> Check {
     .not_run()
 }
 
+/// A string from a peer or the API, safe to print: control characters escaped, cut to 256 characters.
+pub fn clean(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(256)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect();
+    if value.chars().count() > 256 {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -247,6 +272,8 @@ mod tests {
             lookup: Lookup::Endpoints,
             timeout: Duration::from_secs(1),
             peers: false,
+            dist_port: None,
+            dist_tls: false,
         }
     }
 

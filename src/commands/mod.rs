@@ -19,10 +19,11 @@ pub mod simulate;
 use std::ffi::OsStr;
 
 use crate::error::Result;
-use crate::facts::{self, PodFacts};
+use crate::facts::PodFacts;
 use crate::inputs::{Env, Lookup, PodArgs};
 use crate::node::Node;
 use crate::output::Output;
+use crate::platform;
 use crate::target::Selected;
 
 /// Writes a command's result to stdout, all of it or an error (a closed pipe, a full disk).
@@ -49,7 +50,7 @@ impl Pod {
     /// Gathers the facts (`wrapped_command`: what `exec` will run, which may name the
     /// basename), prints `--explain` and the warnings on stderr, and checks the name.
     pub fn prepare(args: &PodArgs, env: &dyn Env, wrapped_command: Option<&OsStr>) -> Result<Pod> {
-        let facts = facts::gather(&Lookup { args, env }, wrapped_command)?;
+        let facts = platform::gather(&Lookup { args, env }, wrapped_command)?;
         if args.explain {
             for (what, value, source) in facts.explain() {
                 eprintln!("relnode: {what:<15} {value:<40} from {source}");

@@ -9,7 +9,7 @@ use super::api_host::api_host;
 use super::rbac::forbidden;
 use crate::check::dns::Resolver;
 use crate::check::kubeapi::{self, ApiClient, ApiError, ApiResponse};
-use crate::check::{Check, CheckInput, Lookup, Status, host_of, our_ip};
+use crate::check::{Check, CheckInput, Lookup, Status, clean, host_of, our_ip};
 use crate::naming::Mode;
 
 /// `Cluster.Strategy.Kubernetes`: the API host resolves, then the GET it makes.
@@ -355,26 +355,6 @@ fn api_difference(input: &CheckInput, entry: &Peer) -> String {
     } else {
         format!("; differs: {}", differs.join("; "))
     }
-}
-
-/// A string from the API, safe to print: control characters escaped, cut to 256 characters.
-fn clean(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(256)
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
-    if value.chars().count() > 256 {
-        out.push('…');
-    }
-    out
 }
 
 fn text_field(value: &serde_json::Value) -> Option<String> {

@@ -59,8 +59,8 @@ sc_check_dnssrv() {
   expect_line "check: web-0's own FQDN resolves to its IP" '^ok +own-name .*10\.42\.0\.10 \(our IP\)$'
   expect_line "check: libcluster's SRV query lists web-0" '^ok +dnssrv +SRV web\.shop\.svc\.cluster\.local\. '
   expect_line "check: our name is marked among the names dialled" '^  app@web-0\.web\.shop\.svc\.cluster\.local  <- this node$'
-  expect_line "check --peers: web-1's epmd accepts a connection" '^ok +peer-epmd +TCP connect web-1\.web\.shop\.svc\.cluster\.local:4369 .*connected$'
-  expect_line "check --peers: web-2's epmd accepts a connection" '^ok +peer-epmd +TCP connect web-2\..*connected$'
+  expect_line "check --peers: web-1 answers the handshake under the dialled name" '^ok +peer-node +handshake with app@web-1\.web\.shop\.svc\.cluster\.local: .*answered as app@web-1\.web\.shop\.svc\.cluster\.local on port [0-9]+$'
+  expect_line "check --peers: web-2 answers the handshake under the dialled name" '^ok +peer-node +handshake with app@web-2\..*answered as app@web-2\.web\.shop\.svc\.cluster\.local on port [0-9]+$'
 
   check_in 3 --service web
   expect_rc "check: not-ready pod web-3 fails (exit 1)" 1 3

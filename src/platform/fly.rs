@@ -2,20 +2,77 @@
 //! (`RELEASE_NODE=${FLY_APP_NAME}-${FLY_IMAGE_REF##*-}@${FLY_PRIVATE_IP}`, distribution over
 //! IPv6, DNSCluster querying `<app>.internal`).
 //!
-//! Pure: the caller hands in the variables' values. A missing or empty fact is an error, never
+//! The node's address is the Machine's `FLY_PRIVATE_IP` (its 6PN address), read by
+//! [`Fly::gather`] and checked by the pure [`node`]. A missing or empty fact is an error, never
 //! a default: an unset `FLY_APP_NAME` or `FLY_PRIVATE_IP` is how apps end up named `@127.0.0.1`
 //! or `app@` today (supavisor#97, flyctl#2995).
 
 use std::ffi::OsString;
 use std::net::{IpAddr, Ipv6Addr};
 
+use super::{Detection, Entry, Platform};
 use crate::error::{InputError, shown};
+use crate::facts::{Common, Found, Only, libcluster_mode};
 use crate::inputs::{Id, Lookup, Source, Sourced, input};
-use crate::naming;
+use crate::naming::{self, Shape, Strategy};
 
 pub const APP_NAME: &str = "FLY_APP_NAME";
 pub const IMAGE_REF: &str = "FLY_IMAGE_REF";
 pub const PRIVATE_IP: &str = "FLY_PRIVATE_IP";
+
+const DETECTED_WHEN: &str = "FLY_APP_NAME or FLY_PRIVATE_IP is set";
+
+pub const ENTRY: Entry = Entry {
+    name: "fly",
+    aliases: &["fly.io"],
+    about: Some("Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP"),
+    detection: Some(Detection {
+        when: DETECTED_WHEN,
+        explain: text!["detected: ", DETECTED_WHEN],
+    }),
+    platform: &Fly,
+};
+
+/// A Machine is reached at its 6PN address, and only mode ip names it so.
+const ONLY_IP: Only = Only {
+    allows: Shape::uses_ip_literal,
+    problem: "cannot work on Fly.io: a Machine is reached at its FLY_PRIVATE_IP, and only mode ip names it so",
+    fix: "drop --mode (Fly names are <basename>@<FLY_PRIVATE_IP>)",
+};
+
+pub struct Fly;
+
+impl Platform for Fly {
+    fn detected(&self, lookup: &Lookup) -> bool {
+        let present = |var| lookup.var_os(var).is_some();
+        detected(present(APP_NAME), present(PRIVATE_IP))
+    }
+
+    fn default_strategy(&self) -> Option<Sourced<Strategy>> {
+        // Fly's Elixir guide clusters with dns_cluster.
+        Some(Sourced::new(
+            Strategy::DnsCluster,
+            Source::Derived("platform fly: dns_cluster, as Fly's Elixir guide does"),
+        ))
+    }
+
+    /// The Machine's variables first: on Fly they are the facts, whatever the shape.
+    fn gather(&self, common: &mut Common) -> Result<Found, InputError> {
+        let machine = machine(common.lookup, &common.platform().source)?;
+        common.shape(Some(&ONLY_IP), libcluster_mode)?;
+        Ok(Found {
+            basename: Some(machine.basename),
+            ip: Some(machine.ip),
+            // Always the 6PN address, so always IPv6 distribution (remote and rpc too).
+            ipv6: true,
+            query: Some(Sourced::new(
+                machine.query,
+                Source::Derived("platform fly: <app>.internal"),
+            )),
+            ..Found::default()
+        })
+    }
+}
 
 /// How the part before '@' is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -170,58 +227,17 @@ fn private_ip(raw: &str) -> Result<Ipv6Addr, FlyError> {
     Ok(v6)
 }
 
-/// The platform as chosen (`--platform`) or detected, for `--explain`.
-/// Where the node runs: it decides where the name's facts come from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Platform {
-    Kubernetes,
-    Fly,
-}
-
-impl std::fmt::Display for Platform {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Platform::Kubernetes => "kubernetes",
-            Platform::Fly => "fly",
-        })
-    }
-}
-
-pub fn platform(lookup: &Lookup) -> Result<Sourced<Platform>, InputError> {
-    if let Some(given) = lookup.text(Id::Platform)? {
-        return match given.value.to_ascii_lowercase().as_str() {
-            "fly" | "fly.io" => Ok(Sourced::new(Platform::Fly, given.source)),
-            "kubernetes" | "k8s" => Ok(Sourced::new(Platform::Kubernetes, given.source)),
-            _ => Err(InputError {
-                subject: input(Id::Platform).subject(),
-                found: Some(given.found()),
-                problem: "is not a platform relnode knows".into(),
-                fix: "use kubernetes or fly".into(),
-            }),
-        };
-    }
-    let present = |var| lookup.var_os(var).is_some();
-    Ok(if detected(present(APP_NAME), present(PRIVATE_IP)) {
-        Sourced::new(
-            Platform::Fly,
-            Source::Derived("detected: FLY_APP_NAME or FLY_PRIVATE_IP is set"),
-        )
-    } else {
-        Sourced::new(Platform::Kubernetes, Source::Default)
-    })
-}
-
 /// On Fly.io: the basename and IP, with where they came from, and DNSCluster's query.
 #[derive(Debug)]
-pub struct FlyFacts {
+struct FlyFacts {
     pub basename: Sourced<String>,
     pub ip: Sourced<IpAddr>,
     pub query: String,
 }
 
 /// Reads the Machine's variables; every failure names the variable and how Fly was chosen.
-pub fn gather(lookup: &Lookup, platform: &Sourced<Platform>) -> Result<FlyFacts, InputError> {
-    let why = format!("platform fly, {}", platform.source);
+fn machine(lookup: &Lookup, chosen: &Source) -> Result<FlyFacts, InputError> {
+    let why = format!("platform fly, {chosen}");
     let scheme = match lookup.text(Id::FlyBasename)? {
         None => Basename::Deploy,
         Some(given) => given.value.parse().map_err(|()| InputError {
@@ -407,5 +423,38 @@ mod tests {
         assert!(detected(true, false));
         assert!(detected(false, true));
         assert!(!detected(false, false));
+    }
+
+    /// Detected from one variable; the name's address is FLY_PRIVATE_IP, the strategy Fly's
+    /// guide's, and a shape that does not name a Machine by its IP is refused, saying why.
+    #[test]
+    fn the_fly_row_names_a_machine_by_its_6pn_address() {
+        use crate::inputs::PodArgs;
+        use crate::inputs::tests::env;
+        let gather = |args: &[(Id, &str)]| {
+            let args = PodArgs::with(args);
+            let vars = env(&[
+                (APP_NAME, "shop"),
+                (PRIVATE_IP, "fdaa::2"),
+                (IMAGE_REF, REF),
+            ]);
+            crate::platform::gather(
+                &Lookup {
+                    args: &args,
+                    env: &vars,
+                },
+                None,
+            )
+        };
+        let facts = gather(&[]).expect("valid");
+        let ip = facts.ip.as_ref().expect("ip");
+        assert_eq!(
+            (ip.value.to_string(), &ip.source),
+            ("fdaa::2".into(), &Source::Env(PRIVATE_IP))
+        );
+        assert_eq!(facts.strategy.value, Strategy::DnsCluster);
+        assert!(facts.ipv6);
+        let err = gather(&[(Id::Strategy, "kubernetes"), (Id::Mode, "dns")]).unwrap_err();
+        assert!(err.to_string().contains("cannot work on Fly.io"), "{err}");
     }
 }

@@ -1,9 +1,19 @@
-//! Pure parsers for the files kubelet gives a pod: `/etc/resolv.conf`, `/etc/hosts`, and the
-//! service-account directory. They read bytes: one stray non-UTF-8 byte (in a comment, say)
-//! costs only the word it is in, never the whole file.
+//! The files kubelet gives a pod: `/etc/resolv.conf`, `/etc/hosts`, and the service-account
+//! directory. Pure parsers that read bytes: one stray non-UTF-8 byte (in a comment, say)
+//! costs only the word it is in, never the whole file. [`Files`] reads them where the inputs
+//! place them, bounded and at most once.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+
+use crate::error::{InputError, shown};
+use crate::files::{self, ReadError};
+use crate::inputs::{
+    DEFAULT_HOSTS_FILE, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, Lookup, Source,
+    Sourced, input,
+};
+
+type Result<T> = std::result::Result<T, InputError>;
 
 /// What the pod's resolver is configured with, as glibc reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -196,6 +206,89 @@ impl ServiceAccount {
     pub fn parse_namespace(bytes: &[u8]) -> Option<String> {
         let text = std::str::from_utf8(bytes.trim_ascii()).ok()?;
         (!text.is_empty()).then(|| text.to_owned())
+    }
+}
+
+/// The pod's kubelet files where the inputs place them, each read at most once, bounded.
+pub struct Files<'a> {
+    lookup: &'a Lookup<'a>,
+    resolv: Option<(PathBuf, ResolvConf)>,
+    hosts: Option<(PathBuf, Hosts)>,
+}
+
+impl<'a> Files<'a> {
+    pub fn new(lookup: &'a Lookup<'a>) -> Self {
+        Files {
+            lookup,
+            resolv: None,
+            hosts: None,
+        }
+    }
+
+    pub fn service_account(&self) -> Result<ServiceAccount> {
+        let dir = self
+            .lookup
+            .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?;
+        Ok(ServiceAccount::new(&dir.value))
+    }
+
+    pub fn resolv_path(&self) -> Result<Sourced<PathBuf>> {
+        self.lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)
+    }
+
+    /// resolv.conf as parsed; empty when the default file is missing, as on a laptop.
+    pub fn resolv(&mut self) -> Result<(&PathBuf, &ResolvConf)> {
+        if self.resolv.is_none() {
+            let path = self.resolv_path()?;
+            let given = path.source != Source::Default;
+            let conf = self
+                .read(Id::ResolvConf, &path.value, !given)?
+                .map(|bytes| ResolvConf::parse(&bytes))
+                .unwrap_or_default();
+            self.resolv = Some((path.value, conf));
+        }
+        let (path, conf) = self.resolv.as_ref().expect("filled above");
+        Ok((path, conf))
+    }
+
+    /// The hosts file as parsed; empty when the default file is missing.
+    pub fn hosts(&mut self) -> Result<(&PathBuf, &Hosts)> {
+        if self.hosts.is_none() {
+            let path = self.lookup.path(Id::HostsFile, DEFAULT_HOSTS_FILE)?;
+            let given = path.source != Source::Default;
+            let hosts = self
+                .read(Id::HostsFile, &path.value, !given)?
+                .map(|bytes| Hosts::parse(&bytes))
+                .unwrap_or_default();
+            self.hosts = Some((path.value, hosts));
+        }
+        let (path, hosts) = self.hosts.as_ref().expect("filled above");
+        Ok((path, hosts))
+    }
+
+    /// Reads a kubelet file, bounded. Only a missing default file (ENOENT) counts as absent:
+    /// any other failure would silently turn into a wrong default like `cluster.local`.
+    pub fn read(&self, id: Id, path: &Path, missing_is_absent: bool) -> Result<Option<Vec<u8>>> {
+        match files::read_limited(path, files::MAX_KUBELET_FILE) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(ReadError::NotFound) if missing_is_absent => Ok(None),
+            Err(e) => {
+                let input = input(id);
+                Err(InputError {
+                    subject: input.subject(),
+                    found: Some(shown(path)),
+                    problem: match e {
+                        ReadError::NotFound => "cannot be read: it does not exist".into(),
+                        other => other.to_string(),
+                    },
+                    fix: format!(
+                        "point {} at the pod's file (a regular file of at most {} KiB), or fix its permissions",
+                        input.set_hint(),
+                        files::MAX_KUBELET_FILE / 1024
+                    ),
+                })
+            }
+        }
     }
 }
 
