@@ -7,5 +7,3 @@ pub use crate::libcluster::names::{Parts, cluster_name_for_domain, node_name};
 pub use crate::libcluster::{
     MODE_VALUES, Mode, NameError, Part, SHAPES, STRATEGY_VALUES, Shape, Strategy,
 };
-#[cfg(feature = "check")]
-pub use crate::libcluster::{erlang::ntoa, names::kubernetes_host as libcluster_kubernetes_host};

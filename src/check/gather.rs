@@ -14,7 +14,7 @@ use crate::error::{InputError, shown};
 use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
 use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
-use crate::naming::Strategy;
+use crate::libcluster::{Strategy, names};
 use crate::platform::kubelet;
 use crate::platform::kubernetes;
 
@@ -231,7 +231,7 @@ fn api_target(
 ) -> Result<ApiTarget> {
     let Some(host) = lookup.var_text("KUBERNETES_SERVICE_HOST")? else {
         return Ok(ApiTarget {
-            host: super::master_host(cluster_name, libcluster_domain_env),
+            host: names::master_host(cluster_name, libcluster_domain_env),
             port: 443,
             source: "libcluster's kubernetes_master default".into(),
         });

@@ -21,9 +21,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::naming::{Shape, Strategy};
+use crate::libcluster::{Shape, Strategy};
 use dns::{RecordType, ResolvConf, Resolver};
-pub use probe::api_host::master_host;
 pub use report::{Check, Dial, Report, Status, Verdict};
 
 /// libcluster's `kubernetes_ip_lookup_mode`.
@@ -245,7 +244,7 @@ pub fn clean(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::naming::Mode;
+    use crate::libcluster::Mode;
 
     /// A kubernetes-strategy input of shape `mode` (the probes' tests share it).
     pub(crate) fn input(mode: Mode) -> CheckInput {

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{Check, CheckInput, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::libcluster::names;
 
 /// phoenixframework/dns_cluster 0.2: A and AAAA of its query through `:inet_res.getbyname`,
 /// each address dialled as `<our basename>@<:inet.ntoa(ip)>`.
@@ -74,7 +75,7 @@ pub fn dnscluster_strategy(
     Some(
         addrs
             .into_iter()
-            .map(|ip| format!("{}@{}", input.basename, crate::naming::ntoa(ip)))
+            .map(|ip| names::ip_node(&input.basename, ip))
             .collect(),
     )
 }

@@ -3,16 +3,8 @@
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{Check, CheckInput, Status, host_of, timeout_check};
-use crate::naming::Mode;
-
-/// The domain libcluster's DNSSRV appends: `CLUSTER_DOMAIN`, else `cluster.local.`.
-fn libcluster_srv_domain(input: &CheckInput) -> String {
-    input
-        .libcluster_domain_env
-        .clone()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "cluster.local.".into())
-}
+use crate::libcluster::Mode;
+use crate::libcluster::names;
 
 /// A kube-dns hash label (kubernetes#51326) or CoreDNS's dashed IP: the pod has no hostname.
 fn looks_generated(label: &str) -> bool {
@@ -38,10 +30,10 @@ pub fn srv_strategy(
         ));
         return None;
     };
-    let domain = libcluster_srv_domain(input);
-    let query = format!("{service}.{namespace}.svc.{domain}");
+    let domain = names::srv_domain(input.libcluster_domain_env.as_deref());
+    let query = names::srv_query(service, namespace, domain);
     let asked = format!("SRV {query} (libcluster's query)");
-    let domain_note = domain_note(input, &domain);
+    let domain_note = domain_note(input, domain);
     let lookup = resolver.lookup(&query, RecordType::Srv, SearchRule::InetRes);
     match lookup.outcome {
         Outcome::Found {
@@ -49,9 +41,9 @@ pub fn srv_strategy(
             records: Records::Srv(srvs),
         } => {
             let targets: Vec<&str> = srvs.iter().map(|s| s.target.as_str()).collect();
-            let names: Vec<String> = targets
+            let dialled: Vec<String> = targets
                 .iter()
-                .map(|t| format!("{}@{t}", input.basename))
+                .map(|t| names::node(&input.basename, t))
                 .collect();
             let answer = format!("{name} -> {}", targets.join(", "));
             let our_host = host_of(&input.node_name);
@@ -68,7 +60,7 @@ pub fn srv_strategy(
                     .because(format!("{cause}{domain_note}"), fix)
             };
             checks.push(check);
-            Some(names)
+            Some(dialled)
         }
         Outcome::NxDomain | Outcome::NoData { .. } => {
             let answer = match &lookup.outcome {

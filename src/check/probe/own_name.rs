@@ -8,7 +8,8 @@ use crate::check::{
     Check, CheckInput, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
     timeout_check,
 };
-use crate::naming::{Mode, Strategy};
+use crate::libcluster::names;
+use crate::libcluster::{Mode, Strategy};
 
 /// Every shape: the host part of our name resolves, through the pod's resolver, to our IP.
 pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
@@ -101,7 +102,7 @@ fn zone_mismatch(input: &CheckInput, host: &str) -> String {
         return String::new();
     }
     let zone = match (input.shape.strategy, input.shape.mode) {
-        (Strategy::Kubernetes, _) => format!("{}.local", input.cluster_name),
+        (Strategy::Kubernetes, _) => names::local_zone(&input.cluster_name),
         _ => host.split('.').skip(4).collect::<Vec<_>>().join("."),
     };
     format!(
