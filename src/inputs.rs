@@ -238,7 +238,7 @@ pub const INPUTS: &[Input] = &[
         long: "service-account-dir",
         env: &["RELNODE_SERVICE_ACCOUNT_DIR"],
         value_name: "DIR",
-        help: "The directory holding the service-account `namespace` file",
+        help: "The directory holding the service-account `namespace` file (`check` also reads `token` and `ca.crt` there)",
         otherwise: Some(DEFAULT_SERVICE_ACCOUNT_DIR),
         heading: FILES,
         only: None,
