@@ -8,6 +8,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -467,6 +468,23 @@ impl Input {
     }
 }
 
+/// `--help` text a row cannot own because it comes from a table above `inputs` (the targets',
+/// the platforms': those modules read the inputs). `cli` hands it in before the command is
+/// built, so `inputs` names no module above it and start-up builds no string twice.
+static TABLE_HELP: OnceLock<fn(Id) -> Option<String>> = OnceLock::new();
+
+pub fn set_table_help(help: fn(Id) -> Option<String>) {
+    // Set once per process; a second call (tests) hands in the same function.
+    let _ = TABLE_HELP.set(help);
+}
+
+fn help_of(input: &Input) -> String {
+    TABLE_HELP
+        .get()
+        .and_then(|help| help(input.id))
+        .unwrap_or_else(|| input.help_line())
+}
+
 /// Where a fact came from, for `--explain` and error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -606,7 +624,7 @@ impl Args for PodArgs {
                     Arg::new(input.long)
                         .long(input.long)
                         .action(ArgAction::SetTrue)
-                        .help(input.help_line())
+                        .help(help_of(input))
                         .help_heading(input.heading),
                 );
             }
@@ -616,7 +634,7 @@ impl Args for PodArgs {
                     .value_name(input.value_name)
                     .value_parser(clap::builder::OsStringValueParser::new())
                     .action(ArgAction::Set)
-                    .help(input.help_line())
+                    .help(help_of(input))
                     .help_heading(input.heading),
             )
         })

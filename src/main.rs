@@ -27,12 +27,10 @@ mod target;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, CliCommand};
 
 fn main() -> ExitCode {
-    let outcome = match Cli::parse().command {
+    let outcome = match Cli::parse_args().command {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),
