@@ -362,7 +362,6 @@ impl Cli {
 mod tests {
     use super::*;
     use crate::inputs::INPUTS;
-    use clap::CommandFactory;
 
     #[test]
     fn definition_is_consistent() {
