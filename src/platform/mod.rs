@@ -4,7 +4,7 @@
 
 use std::ffi::OsStr;
 
-use crate::error::InputError;
+use crate::error::{Error, InputError};
 use crate::facts::{Common, Found, PodFacts};
 use crate::inputs::{Id, Lookup, Source, Sourced, input};
 use crate::naming::Strategy;
@@ -39,17 +39,24 @@ macro_rules! text {
     }};
 }
 
-// The DNS-discovered platforms (issue 16) choose the node's address with it; until they land
-// only its tests use it.
-#[allow(dead_code)]
 pub mod address;
+pub mod discovered;
+pub mod dns;
 pub mod fly;
 pub mod kubelet;
 pub mod kubernetes;
+pub mod railway;
+pub mod render;
 
 /// Every platform, in `--help` order. The first is the default, used when no other is
-/// detected; the others are detected in this order.
-pub const PLATFORMS: &[Entry] = &[kubernetes::ENTRY, fly::ENTRY];
+/// detected; the others are detected in this order (two detected at once is an error).
+pub const PLATFORMS: &[Entry] = &[
+    kubernetes::ENTRY,
+    fly::ENTRY,
+    railway::ENTRY,
+    render::ENTRY,
+    dns::ENTRY,
+];
 
 /// A platform: how to tell the node runs there, and where the facts of its name come from.
 pub trait Platform: Sync {
@@ -68,7 +75,9 @@ pub trait Platform: Sync {
     /// shows), and the warnings they raise. `common` reads the strategy and mode (with this
     /// platform's rules) and the basename when asked, so the platform decides which of its
     /// own inputs are checked first.
-    fn gather(&self, common: &mut Common) -> Result<Found, InputError>;
+    /// Could-not-run failures (a resolver that does not answer) are possible only off
+    /// Kubernetes.
+    fn gather(&self, common: &mut Common) -> Result<Found, Error>;
 }
 
 /// A row of [`PLATFORMS`].
@@ -193,20 +202,43 @@ pub fn choose(lookup: &Lookup) -> Result<Sourced<&'static Entry>, InputError> {
             }),
         };
     }
-    let detected = PLATFORMS.iter().find_map(|entry| {
-        let detection = entry.detection.as_ref()?;
-        entry
-            .platform
-            .detected(lookup)
-            .then(|| Sourced::new(entry, Source::Derived(detection.explain)))
-    });
-    Ok(detected.unwrap_or_else(|| Sourced::new(&PLATFORMS[0], Source::Default)))
+    let detected: Vec<(&'static Entry, &'static Detection)> = PLATFORMS
+        .iter()
+        .filter_map(|entry| {
+            let detection = entry.detection.as_ref()?;
+            entry
+                .platform
+                .detected(lookup)
+                .then_some((entry, detection))
+        })
+        .collect();
+    match detected.as_slice() {
+        [] => Ok(Sourced::new(&PLATFORMS[0], Source::Default)),
+        [(entry, detection)] => Ok(Sourced::new(entry, Source::Derived(detection.explain))),
+        several => {
+            let each: Vec<String> = several
+                .iter()
+                .map(|(entry, detection)| format!("{} ({})", entry.name, detection.when))
+                .collect();
+            Err(InputError {
+                subject: input(Id::Platform).subject(),
+                found: None,
+                problem: format!(
+                    "is not given, and several platforms are detected: {}",
+                    each.join(" and ")
+                ),
+                fix: format!(
+                    "pass --platform (or set RELNODE_PLATFORM) to the one the node runs on: {NAMES}"
+                ),
+            })
+        }
+    }
 }
 
 /// Gathers the pod's facts: the target, then the platform, then what it and the inputs every
 /// platform shares give the name. `wrapped_command` is what `exec` will run: a mix release
 /// script names the node's basename.
-pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFacts, InputError> {
+pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFacts, Error> {
     let target = Common::target(lookup)?;
     let chosen = choose(lookup)?;
     let platform = chosen.value.platform;
@@ -218,7 +250,7 @@ pub fn gather(lookup: &Lookup, wrapped_command: Option<&OsStr>) -> Result<PodFac
         platform.default_strategy(),
     );
     let found = platform.gather(&mut common)?;
-    common.finish(found)
+    Ok(common.finish(found)?)
 }
 
 #[cfg(test)]
