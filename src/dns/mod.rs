@@ -521,7 +521,10 @@ mod tests {
         );
         // DNSPoll's inet_res:lookup: the name as given, whatever its dots.
         assert_eq!(r.candidates("headless", SearchRule::AsGiven), ["headless"]);
-        assert_eq!(r.candidates("tasks.app.", SearchRule::AsGiven), ["tasks.app"]);
+        assert_eq!(
+            r.candidates("tasks.app.", SearchRule::AsGiven),
+            ["tasks.app"]
+        );
     }
 
     /// A UDP nameserver on `ip`:`port` of this host's loopback answering with `reply` (None:

@@ -374,7 +374,10 @@ mod tests {
     /// and every value printed parses back.
     #[test]
     fn texts_are_built_from_the_lists() {
-        assert_eq!(STRATEGY_VALUES, "kubernetes, dns, dnssrv, dnscluster, dnspoll");
+        assert_eq!(
+            STRATEGY_VALUES,
+            "kubernetes, dns, dnssrv, dnscluster, dnspoll"
+        );
         assert_eq!(MODE_VALUES, "ip, dns, hostname");
         assert_eq!(
             SHAPES,

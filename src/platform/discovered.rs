@@ -195,7 +195,10 @@ fn by_cidr(given: &Sourced<String>, local: &[LocalAddress]) -> Result<Sourced<Ip
     let (problem, fix) = match address::by_cidr(cidr, local) {
         Ok(found) => return Ok(chosen(found)),
         Err(Refusal::SeveralInCidr { inside, .. }) => (
-            format!("holds several of this host's addresses ({}), and every replica must choose alike", listing(&inside)),
+            format!(
+                "holds several of this host's addresses ({}), and every replica must choose alike",
+                listing(&inside)
+            ),
             "narrow it to the one network the peers dial each other on",
         ),
         // No other refusal comes from rule 2.

@@ -259,18 +259,20 @@ mod tests {
     use crate::inputs::PodArgs;
     use crate::inputs::tests::env;
 
-    /// The texts as 0.2 wrote them by hand: composing them from the table changed no byte.
+    /// The texts are composed from the table (0.2's hand-written ones were its first rows).
     #[test]
     fn help_is_made_from_the_table() {
-        assert_eq!(
-            HELP,
-            "Where the node runs: kubernetes or fly (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP)"
+        assert!(
+            HELP.starts_with(
+                "Where the node runs: kubernetes, fly, railway, render or dns (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP; Railway: "
+            ),
+            "{HELP}"
         );
         assert_eq!(
             DETECTION,
-            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, else kubernetes"
+            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, railway when RAILWAY_PRIVATE_DOMAIN is set, render when RENDER=true, else kubernetes"
         );
-        assert_eq!(NAMES, "kubernetes or fly");
+        assert_eq!(NAMES, "kubernetes, fly, railway, render or dns");
         assert_eq!(input(Id::Platform).help, HELP);
         assert_eq!(input(Id::Platform).otherwise, Some(DETECTION));
         assert!(
@@ -296,7 +298,10 @@ mod tests {
             assert_eq!(found.map(|f| f.0), Ok(name.to_owned()), "{given}");
         }
         let err = chosen(&[(Id::Platform, "heroku")], &[]).unwrap_err();
-        assert!(err.contains("use kubernetes or fly"), "{err}");
+        assert!(
+            err.contains("use kubernetes, fly, railway, render or dns"),
+            "{err}"
+        );
         assert_eq!(
             chosen(&[], &[("FLY_PRIVATE_IP", "")]),
             Ok((
@@ -307,6 +312,49 @@ mod tests {
         assert_eq!(
             chosen(&[], &[("KUBERNETES_SERVICE_HOST", "10.0.0.1")]),
             Ok(("kubernetes".to_owned(), Source::Default))
+        );
+    }
+
+    #[test]
+    fn railway_and_render_are_detected_dns_never() {
+        let name = |vars: &[(&str, &str)]| chosen(&[], vars).map(|c| c.0);
+        assert_eq!(
+            name(&[("RAILWAY_PRIVATE_DOMAIN", "app.railway.internal")]),
+            Ok("railway".into())
+        );
+        // Present but empty is still Railway: it then fails closed, not as Kubernetes.
+        assert_eq!(
+            name(&[("RAILWAY_PRIVATE_DOMAIN", "")]),
+            Ok("railway".into())
+        );
+        assert_eq!(name(&[("RENDER", "true")]), Ok("render".into()));
+        assert_eq!(name(&[("RENDER", "false")]), Ok("kubernetes".into()));
+        assert_eq!(
+            name(&[("SWARM_TASK", "1"), ("DNS_CLUSTER_QUERY", "tasks.app")]),
+            Ok("kubernetes".into())
+        );
+        assert_eq!(
+            chosen(&[(Id::Platform, "dns")], &[]).map(|c| c.0),
+            Ok("dns".into())
+        );
+    }
+
+    #[test]
+    fn two_platforms_detected_is_bad_input_naming_both() {
+        let err = chosen(&[], &[("FLY_APP_NAME", "a"), ("RENDER", "true")]).unwrap_err();
+        assert!(
+            err.contains("fly (FLY_APP_NAME or FLY_PRIVATE_IP is set) and render (RENDER=true)")
+                && err.contains("pass --platform"),
+            "{err}"
+        );
+        // --platform settles it.
+        assert_eq!(
+            chosen(
+                &[(Id::Platform, "render")],
+                &[("FLY_APP_NAME", "a"), ("RENDER", "true")]
+            )
+            .map(|c| c.0),
+            Ok("render".into())
         );
     }
 }

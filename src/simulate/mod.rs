@@ -161,8 +161,8 @@ impl Config {
                 self.cluster_domain
             ),
             Strategy::DnsCluster | Strategy::DnsPoll => {
-            unreachable!("Config::validated refuses dnscluster and dnspoll")
-        }
+                unreachable!("Config::validated refuses dnscluster and dnspoll")
+            }
         }
     }
 }
