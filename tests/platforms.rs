@@ -52,6 +52,7 @@ const ZONES: &[&str] = &[
     "dual",
     "two",
     "empty",
+    "soon",
     "swarm.test",
     "railway.internal",
 ];
@@ -126,6 +127,12 @@ impl Task {
             task.dir.join("dnsmasq.pid").display()
         ));
         args.extend(ZONES.iter().map(|z| format!("--local=/{z}/")));
+        // Records published later (SIGHUP), as Swarm lists a task once it is healthy.
+        task.write("late.hosts", "");
+        args.push(format!(
+            "--addn-hosts={}",
+            task.dir.join("late.hosts").display()
+        ));
         args.extend(RECORDS.iter().map(|r| format!("--host-record={r}")));
         let out = Command::new("ip")
             .args(&args)
@@ -348,6 +355,40 @@ fn an_empty_answer_is_retried_until_dns_wait_then_refused() {
     assert!(
         took >= Duration::from_millis(1100) && took < Duration::from_millis(2500),
         "{took:?}"
+    );
+}
+
+#[test]
+#[ignore = "needs root"]
+fn a_task_listed_during_the_wait_is_named_after_it() {
+    let task = Task::new();
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", &task.ns, BIN, "env", "--platform", "dns"])
+        .args([
+            "--basename",
+            "app",
+            "--query",
+            "tasks.soon",
+            "--dns-wait",
+            "5s",
+        ])
+        .env_clear()
+        .env("RELNODE_RESOLV_CONF", task.dir.join("resolv.conf"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run relnode");
+    std::thread::sleep(Duration::from_millis(700));
+    task.write("late.hosts", "10.0.9.7 tasks.soon\n10.0.9.5 tasks.soon\n");
+    let pid = std::fs::read_to_string(task.dir.join("dnsmasq.pid")).expect("dnsmasq pid");
+    sh(&["kill", "-HUP", pid.trim()]);
+    let out = child.wait_with_output().expect("relnode ends");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(NAMED_LISTED), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("tasks.soon lists no address yet"),
+        "the retries are said: {}",
+        stderr(&out)
     );
 }
 
