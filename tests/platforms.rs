@@ -362,7 +362,7 @@ fn an_empty_answer_is_retried_until_dns_wait_then_refused() {
 #[ignore = "needs root"]
 fn a_task_listed_during_the_wait_is_named_after_it() {
     let task = Task::new();
-    let mut child = Command::new("ip")
+    let child = Command::new("ip")
         .args(["netns", "exec", &task.ns, BIN, "env", "--platform", "dns"])
         .args([
             "--basename",
