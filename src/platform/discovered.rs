@@ -145,7 +145,7 @@ fn query(
         return Err(invalid(
             Id::Query,
             &found,
-            "is a single label, and libcluster's DNSPoll looks its query up as given (inet_res:lookup, no resolv.conf search list): it never resolves there",
+            "is a single label, and libcluster's DNSPoll looks its query up as given (inet_res:lookup, without resolv.conf's search list): wherever a name needs the search list (Kubernetes, Render) it never resolves",
             single_label_fix,
         ));
     }
