@@ -414,6 +414,16 @@ fn an_unreachable_resolver_could_not_run_within_dns_wait() {
         "{err}"
     );
     assert!(took < Duration::from_millis(3500), "{took:?}");
+    // No nameserver at all: could not run, at once.
+    task.write("none.conf", "search swarm.test\n");
+    let none = task.dir.join("none.conf");
+    let (err, took) = task.refused(
+        &["--platform", "dns", "--query", "tasks.app"],
+        &[("RELNODE_RESOLV_CONF", none.to_str().unwrap())],
+        3,
+    );
+    assert!(err.contains("names no nameserver"), "{err}");
+    assert!(took < Duration::from_millis(900), "{took:?}");
 }
 
 #[test]

@@ -222,6 +222,16 @@ fn listed(
     let mut files = Files::new(lookup);
     let (path, conf) = files.resolv()?;
     let path = path.clone();
+    // Nothing to wait for: no retry makes a nameserver appear.
+    if conf.nameservers.is_empty() {
+        return Err(anyhow::anyhow!(
+            "cannot look up {} (query, {}): {} names no nameserver; point --resolv-conf at the container's resolv.conf, or name the address with --ip-cidr or --pod-ip",
+            query.value,
+            query.source,
+            crate::error::shown(&path)
+        )
+        .into());
+    }
     let start = Instant::now();
     let deadline = start + wait.value;
     let resolver = Resolver::new(conf.clone(), wait.value).until(deadline);
