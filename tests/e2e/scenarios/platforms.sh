@@ -194,6 +194,43 @@ sc_swarm_gwbridge_control() {
   expect_no_cluster
 }
 
+# ---------------------------------------------------------------- Docker Compose
+# Three replicas of Compose service `app` (`docker compose up --scale app=3`): one interface
+# each on the project network (10.0.2.1I/24, default route via its gateway 10.0.2.1), the
+# embedded DNS at 127.0.0.11 answering the bare service name `app` with every replica's
+# address. The query is that single label: DNSPoll's :inet_res.lookup applies no search list
+# but sends the name as given, and this resolver answers it (OTP 25, measured here), so
+# `--query app` must work for dnspoll. Each node names itself after the listed address.
+sc_compose() {
+  cluster_up cluster.local default app
+  ip -n "$CNS" link add cbr type bridge && ip -n "$CNS" addr add 10.0.2.1/24 dev cbr &&
+    ip -n "$CNS" link set cbr up || die "cannot add the project network's bridge"
+  local i pns
+  for i in 0 1 2; do
+    pns=$PFX-s$S-pod$i
+    container_add $i "${SWARM_IDS[$i]}"
+    POD_V4[$i]=10.0.2.1$i
+    veth_into "$pns" eth0 cbr "rn${RUN}s${S}c$i" "10.0.2.1$i/24"
+    ip -n "$pns" route add default via 10.0.2.1 dev eth0 || die "container $i: no default route"
+    ip -n "$pns" addr add 127.0.0.11/32 dev lo
+    printf 'nameserver 127.0.0.11\noptions ndots:0\n' >"$SD/pod$i/resolv.conf"
+    EXP[$i]=app@10.0.2.1$i
+  done
+  for i in 0 1 2; do
+    ip netns exec "$PFX-s$S-pod$i" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+      --bind-interfaces --listen-address=127.0.0.11 --pid-file="$SD/pod$i/dnsmasq.pid" \
+      --log-queries --log-facility="$SD/pod$i/dnsmasq.log" \
+      --host-record=app,10.0.2.10 --host-record=app,10.0.2.11 --host-record=app,10.0.2.12 \
+      >"$SD/pod$i/dnsmasq.out" 2>&1 || die "container $i: dnsmasq did not start: $(cat "$SD/pod$i/dnsmasq.out")"
+  done
+  pods_boot
+  for i in 0 1 2; do start_exec $i start --platform dns --strategy dnspoll --query app; done
+  wait_nodes
+  check_names
+  dnspoll_discover 0 app app 20000
+  expect_peers_meshed
+}
+
 # ---------------------------------------------------------------- Railway
 # Three replicas in a legacy Railway environment (before 2025-10-16): app.railway.internal
 # answers AAAA only. Each container has its private IPv6 address (fd00:42::1I/64) and an IPv4
@@ -270,5 +307,6 @@ sc_render() {
 
 scenario "platforms: docker swarm tasks.app, no pod IP (overlay address by answer, peers' subnet, --ip-cidr)" sc_swarm
 scenario "platforms: control: swarm tasks named after the default route (docker_gwbridge) do not connect" sc_swarm_gwbridge_control
+scenario "platforms: docker compose service name app (a single label the resolver answers)" sc_compose
 scenario "platforms: railway legacy environment, IPv6-only app.railway.internal (AAAA), detected" sc_railway
 scenario "platforms: render app-discovery through the search list, detected (Kubernetes.DNS)" sc_render
