@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             err.to_string(),
-            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster\n"
+            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster, dnspoll\n"
         );
         let err = parse(&["relnode", "advise", "--ip-family", "v6"]).expect_err("refused");
         assert!(err.to_string().contains("use ipv4, ipv6 or dual"), "{err}");

@@ -8,6 +8,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -23,6 +24,7 @@ pub enum Id {
     PodIp,
     PodIps,
     IpFamily,
+    IpCidr,
     Namespace,
     ClusterDomain,
     Hostname,
@@ -36,6 +38,7 @@ pub enum Id {
     NodeVar,
     HostVar,
     Query,
+    DnsWait,
     Platform,
     FlyBasename,
     // `check` only: libcluster's options for the API request it repeats.
@@ -116,7 +119,7 @@ pub const INPUTS: &[Input] = &[
         long: "basename",
         env: &["RELNODE_BASENAME", "RELEASE_NAME"],
         value_name: "NAME",
-        help: "The part before '@' (kubernetes_node_basename / application_name)",
+        help: "The part before '@' (kubernetes_node_basename / application_name / DNSPoll's node_basename)",
         otherwise: Some("exec: the name of a mix release script"),
         heading: NAMING,
         only: None,
@@ -164,8 +167,20 @@ pub const INPUTS: &[Input] = &[
         long: "ip-family",
         env: &["RELNODE_IP_FAMILY"],
         value_name: "FAMILY",
-        help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6",
-        otherwise: Some("the primary IP's"),
+        help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6 (off Kubernetes: of the local addresses the query lists)",
+        otherwise: Some("the primary IP's; off Kubernetes ipv4 when both are listed"),
+        heading: POD,
+        only: None,
+        switch: false,
+    },
+    Input {
+        id: Id::IpCidr,
+        what: "IP range",
+        long: "ip-cidr",
+        env: &["RELNODE_IP_CIDR"],
+        value_name: "CIDR",
+        help: "Off Kubernetes: name the node after the one local address inside CIDR (e.g. the Swarm overlay's subnet), without a DNS lookup",
+        otherwise: Some("the local address the query lists"),
         heading: POD,
         only: None,
         switch: false,
@@ -307,10 +322,24 @@ pub const INPUTS: &[Input] = &[
         id: Id::Query,
         what: "query",
         long: "query",
-        env: &["DNS_CLUSTER_QUERY"],
+        env: &["RELNODE_QUERY", "DNS_CLUSTER_QUERY"],
         value_name: "NAME",
-        help: "Strategy dnscluster: the name dns_cluster looks up (A and AAAA); exported as DNS_CLUSTER_QUERY for the release",
-        otherwise: Some("fly: <app>.internal"),
+        help: "The name whose A/AAAA records list the nodes (dnscluster, dnspoll; dns off Kubernetes); off Kubernetes the node is named after the local address it lists; dnscluster exports it as DNS_CLUSTER_QUERY",
+        otherwise: Some(
+            "fly: <app>.internal; railway: RAILWAY_PRIVATE_DOMAIN; render: RENDER_DISCOVERY_SERVICE",
+        ),
+        heading: NAMING,
+        only: None,
+        switch: false,
+    },
+    Input {
+        id: Id::DnsWait,
+        what: "DNS wait",
+        long: "dns-wait",
+        env: &["RELNODE_DNS_WAIT"],
+        value_name: "DURATION",
+        help: "Off Kubernetes: how long to retry while the query's answer is empty or its resolver does not answer (500ms, 10s, 2m)",
+        otherwise: Some("10s"),
         heading: NAMING,
         only: None,
         switch: false,
@@ -413,6 +442,30 @@ pub const INPUTS: &[Input] = &[
         switch: true,
     },
 ];
+
+/// `5s`, `500ms`, `2m`, or plain seconds; positive and at most a day (`--dns-wait`,
+/// `check --timeout`).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let seconds = number.parse::<f64>().ok()? * scale;
+    (seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0)
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+/// What a duration must look like, for the messages that refuse one.
+pub const DURATION_FIX: &str =
+    "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)";
 
 pub fn input(id: Id) -> &'static Input {
     let input = &INPUTS[id as usize];
@@ -697,6 +750,22 @@ impl Lookup<'_> {
             }
         };
         Ok(Some(Sourced::new(on, given.source)))
+    }
+
+    /// A duration (`--dns-wait`), given or `default`.
+    pub fn duration(&self, id: Id, default: Duration) -> Result<Sourced<Duration>, InputError> {
+        let Some(given) = self.text(id)? else {
+            return Ok(Sourced::new(default, Source::Default));
+        };
+        match parse_duration(&given.value) {
+            Some(d) => Ok(Sourced::new(d, given.source)),
+            None => Err(InputError {
+                subject: input(id).subject(),
+                found: Some(given.found()),
+                problem: "is not a duration".into(),
+                fix: DURATION_FIX.into(),
+            }),
+        }
     }
 
     /// A path: bytes, given or the default.

@@ -50,29 +50,12 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, InputError> {
 
 /// `5s`, `500ms`, `2m`, or plain seconds; at most a day.
 fn parse_duration(flag: &str, text: &str) -> Result<Duration, InputError> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => f64::NAN,
-    };
-    let seconds = number.parse::<f64>().map(|n| n * scale);
-    match seconds {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 86_400.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(InputError {
-            subject: flag.into(),
-            found: Some(shown(text)),
-            problem: "is not a duration".into(),
-            fix: "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)"
-                .into(),
-        }),
-    }
+    crate::inputs::parse_duration(text).ok_or_else(|| InputError {
+        subject: flag.into(),
+        found: Some(shown(text)),
+        problem: "is not a duration".into(),
+        fix: crate::inputs::DURATION_FIX.into(),
+    })
 }
 
 #[cfg(test)]

@@ -197,6 +197,9 @@ pub enum SearchRule {
     /// a name without a dot goes only through the search list, a dotted one is tried as is and
     /// then with each search domain.
     InetRes,
+    /// Erlang's `inet_res:lookup`, which libcluster's DNSPoll calls: the name as given, no
+    /// search list at all (a single label is asked as is, at the root).
+    AsGiven,
 }
 
 #[derive(Clone, Debug)]
@@ -225,13 +228,6 @@ impl Resolver {
 
     /// Ends every lookup by `deadline` too, e.g. `check --wait`'s, so a lookup in progress
     /// is cut when the caller's time is up.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "check::run passes --wait's deadline once it is split (issue 16)"
-        )
-    )]
     pub fn until(mut self, deadline: Instant) -> Resolver {
         self.deadline = Some(deadline);
         self
@@ -263,6 +259,7 @@ impl Resolver {
             SearchRule::Libc => searched.chain(std::iter::once(name.to_owned())).collect(),
             SearchRule::InetRes if dots == 0 => searched.collect(),
             SearchRule::InetRes => std::iter::once(name.to_owned()).chain(searched).collect(),
+            SearchRule::AsGiven => vec![name.to_owned()],
         }
     }
 
@@ -521,6 +518,12 @@ mod tests {
                 "headless.ns.ns.svc.cluster.local",
                 "headless.ns.svc.cluster.local"
             ]
+        );
+        // DNSPoll's inet_res:lookup: the name as given, whatever its dots.
+        assert_eq!(r.candidates("headless", SearchRule::AsGiven), ["headless"]);
+        assert_eq!(
+            r.candidates("tasks.app.", SearchRule::AsGiven),
+            ["tasks.app"]
         );
     }
 

@@ -141,15 +141,22 @@ pub enum Rule {
     PeersSubnet,
 }
 
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Rule {
+    /// The rule in words: `--explain`'s source of the address.
+    pub const fn text(self) -> &'static str {
+        match self {
             Rule::Cidr => "the one local address inside --ip-cidr",
             Rule::Listed => "the local address the query's answer lists",
             Rule::PeersSubnet => {
                 "not listed yet: the local address in the subnet of the listed peers"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
     }
 }
 
