@@ -199,8 +199,13 @@ sc_swarm_gwbridge_control() {
 # each on the project network (10.0.2.1I/24, default route via its gateway 10.0.2.1), the
 # embedded DNS at 127.0.0.11 answering the bare service name `app` with every replica's
 # address. The query is that single label: DNSPoll's :inet_res.lookup applies no search list
-# but sends the name as given, and this resolver answers it (OTP 25, measured here), so
-# `--query app` must work for dnspoll. Each node names itself after the listed address.
+# but sends the name as given, and this resolver answers it (OTP 25), so the DNSPoll
+# transcription on `app` meshes the nodes; dns_cluster's :inet_res.getbyname (search list,
+# ndots:0) asks `app` as given too. The nodes are named with the Compose example's
+# RELNODE_IP_CIDR (rule 2, no lookup). Two sub-checks ask relnode to choose by the answer
+# (rule 3) with the same single label, as DNSPoll and as dns_cluster read it: both must name
+# the node after its listed address (a single label fails DNSPoll only where the resolver
+# does not answer it as given, as on Render: see sc_render).
 sc_compose() {
   cluster_up cluster.local default app
   ip -n "$CNS" link add cbr type bridge && ip -n "$CNS" addr add 10.0.2.1/24 dev cbr &&
@@ -224,11 +229,22 @@ sc_compose() {
       >"$SD/pod$i/dnsmasq.out" 2>&1 || die "container $i: dnsmasq did not start: $(cat "$SD/pod$i/dnsmasq.out")"
   done
   pods_boot
-  for i in 0 1 2; do start_exec $i start --platform dns --strategy dnspoll --query app; done
+  for i in 0 1 2; do start_exec $i start --platform dns --strategy dnscluster --query app --ip-cidr 10.0.2.0/24; done
   wait_nodes
   check_names
   dnspoll_discover 0 app app 20000
   expect_peers_meshed
+  local strategy out rc
+  for strategy in dnspoll dnscluster; do
+    rc=0
+    out=$(POD_TIMEOUT=30 pod_run 1 main "$RELNODE_BIN" env --platform dns --strategy $strategy --query app \
+      --basename app --dns-wait 2s 2>&1) || rc=$?
+    if [ $rc -eq 0 ] && echo "$out" | grep -q "RELEASE_NODE=.*${EXP[1]}"; then
+      extra "PASS compose: relnode --strategy $strategy --query app (no --ip-cidr) names the node ${EXP[1]}"
+    else
+      extra "FAIL compose: relnode --strategy $strategy --query app (no --ip-cidr) names the node ${EXP[1]}, as the resolver answers the single label: exit $rc: $(echo "$out" | tr '\n' '|' | cut -c1-300)"
+    fi
+  done
 }
 
 # ---------------------------------------------------------------- Railway
