@@ -8,7 +8,7 @@ mod atomic;
 mod check;
 mod cli;
 mod commands;
-// Core since issue 16 (dnspoll will use it); only `check` calls it until then.
+// Core since issue 16: the DNS-discovered platforms resolve with it; parts only `check` calls.
 #[cfg_attr(not(feature = "check"), allow(dead_code))]
 mod dns;
 mod envfile;

@@ -28,6 +28,8 @@ pub const DEFAULT_DNS_WAIT: Duration = Duration::from_secs(10);
 /// The retries' first pause, doubled after each, up to [`MAX_PAUSE`].
 const FIRST_PAUSE: Duration = Duration::from_millis(250);
 const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// The least time the last question is given: a pause never leaves it less.
+const LAST_ASK: Duration = Duration::from_millis(200);
 
 /// What a platform knows of its discovery.
 pub struct Discovery {
@@ -236,7 +238,7 @@ fn listed(
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if left <= LAST_ASK {
             return Err(match answer {
                 Ok(_) => empty_answer(query, &wait),
                 Err(problem) => anyhow::anyhow!(
@@ -249,7 +251,7 @@ fn listed(
                 .into(),
             });
         }
-        let sleep = pause.min(left);
+        let sleep = pause.min(left - LAST_ASK);
         let what = match &answer {
             Ok(_) => "lists no address yet".to_owned(),
             Err(problem) => format!("could not be looked up ({problem})"),

@@ -76,7 +76,7 @@ impl Config {
             return Err(bad(
                 "--strategy",
                 Some(&strategy.to_string()),
-                &format!(
+                format!(
                     "is {}, which simulate does not model (it simulates libcluster reading Endpoints, EndpointSlices or Pods)",
                     if strategy == Strategy::DnsCluster {
                         "phoenixframework/dns_cluster"

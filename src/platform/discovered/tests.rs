@@ -77,13 +77,18 @@ fn rule_2_a_cidr_holding_none_or_a_bad_cidr_is_refused_without_a_lookup() {
     };
     // A documentation range none of this machine's interfaces is in.
     let local = address::local_interfaces().expect("getifaddrs");
-    let free = ["198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "2001:db8:7e57::/48"]
-        .into_iter()
-        .find(|c| {
-            let cidr: Cidr = c.parse().expect("cidr");
-            !local.iter().any(|a| cidr.contains(a.ip))
-        })
-        .expect("a documentation range this machine does not use");
+    let free = [
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "192.0.2.0/24",
+        "2001:db8:7e57::/48",
+    ]
+    .into_iter()
+    .find(|c| {
+        let cidr: Cidr = c.parse().expect("cidr");
+        !local.iter().any(|a| cidr.contains(a.ip))
+    })
+    .expect("a documentation range this machine does not use");
     let err = with(free).unwrap_err();
     assert!(
         err.starts_with("2: IP range (--ip-cidr, RELNODE_IP_CIDR)")
