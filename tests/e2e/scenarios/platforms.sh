@@ -1,5 +1,6 @@
 # Platforms that discover peers by one DNS name (issue 16), sourced by tests/e2e/run: Docker
-# Swarm's tasks.<service>, Railway's <service>.railway.internal, Render's <service>-discovery.
+# Swarm's tasks.<service>, a Compose service name, Railway's <service>.railway.internal,
+# Render's <service>-discovery.
 # No pod IP is given anywhere: relnode finds the node's own address the way its peers will.
 #
 # Real: Erlang distribution (epmd, handshakes) between real mix releases started by relnode,
@@ -15,7 +16,7 @@
 
 # ---------------------------------------------------------------- helpers
 SWARM_SERVICE=app
-SWARM_OVERLAY=10.0.1         # the stack's overlay network, 10.0.1.0/24 (examples/swarm fixes it)
+SWARM_OVERLAY=10.0.1         # the stack's overlay network, 10.0.1.0/24 (fixed, as examples/swarm does)
 SWARM_INGRESS=10.0.0         # the routing mesh's ingress network, 10.0.0.0/24
 SWARM_GW=172.18.0.1          # docker_gwbridge, 172.18.0.0/16: the default route
 SWARM_IDS=(3f9a1c0e7b21 8d2e64b0c913 c51f0a7e2d48)   # container IDs: a task's hostname
