@@ -203,7 +203,8 @@ pub struct AdviseArgs {
     /// The workload kind: deployment or statefulset
     #[arg(long, value_name = "KIND")]
     pub workload: Option<String>,
-    /// The release name: the node basename, the pods' `app` label and the objects' name
+    /// The release name: the node basename, the pods' `app` label and the objects' name (a
+    /// StatefulSet's at most 52 characters)
     #[arg(long, value_name = "NAME")]
     pub app: Option<String>,
     /// The Kubernetes namespace

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{InputError, shown};
 use crate::files::{self, ReadError};
 use crate::inputs::{Id, Input, Lookup, Source, Sourced, input};
-use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
+use crate::libcluster::{Mode, NameError, Part, Shape, Strategy, erlang, names};
 use crate::node::Cookie;
 use crate::target::{self, Target};
 
@@ -47,7 +47,7 @@ type Result<T> = std::result::Result<T, InputError>;
 impl PodFacts {
     /// The node name the peers will dial; the last check is Erlang's own rules on the whole name.
     pub fn node_name(&self) -> Result<String> {
-        let parts = naming::Parts {
+        let parts = names::Parts {
             basename: &self.basename.value,
             ip: self.ip.as_ref().map(|i| i.value),
             hostname: self.hostname.as_ref().map(|h| h.value.as_str()),
@@ -56,7 +56,7 @@ impl PodFacts {
             cluster_domain: self.cluster_domain.as_ref().map(|d| d.value.as_str()),
             cluster_name: self.cluster_name.as_ref().map(|c| c.value.as_str()),
         };
-        naming::node_name(self.shape, &parts).map_err(|err| match err {
+        names::node_name(self.shape, &parts).map_err(|err| match err {
             NameError::Invalid { part, problem } => {
                 let (input, found) = self.part(part);
                 let fix = match part {
@@ -268,33 +268,15 @@ impl<'a> Common<'a> {
         only: Option<&Only>,
         default_mode: impl FnOnce(Strategy) -> Result<Sourced<Mode>>,
     ) -> Result<Settled> {
-        let strategy = match self.lookup.text(Id::Strategy)? {
-            Some(s) => Sourced::new(
-                s.value.parse().map_err(|()| {
-                    invalid(Id::Strategy, &s, "is not a strategy relnode knows", &format!(
-                        "use one of {} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV; phoenixframework/dns_cluster)",
-                        naming::STRATEGY_VALUES
-                    ))
-                })?,
-                s.source,
-            ),
+        let strategy = match self.lookup.value::<Strategy>(Id::Strategy)? {
+            Some(given) => given,
             None => match &self.default_strategy {
                 Some(platform_default) => platform_default.clone(),
                 None => Sourced::new(Strategy::Kubernetes, Source::Default),
             },
         };
-        let mode = match self.lookup.text(Id::Mode)? {
-            Some(m) => Sourced::new(
-                m.value.parse().map_err(|()| {
-                    invalid(
-                        Id::Mode,
-                        &m,
-                        "is not a libcluster mode",
-                        &format!("use one of {}", naming::MODE_VALUES),
-                    )
-                })?,
-                m.source,
-            ),
+        let mode = match self.lookup.value::<Mode>(Id::Mode)? {
+            Some(given) => given,
             None => default_mode(strategy.value)?,
         };
         let shape = Shape::new(strategy.value, mode.value)
@@ -331,7 +313,7 @@ impl<'a> Common<'a> {
                 },
             },
         };
-        match naming::check_basename(&found.value) {
+        match erlang::check_basename(&found.value) {
             Err(NameError::Invalid { problem, .. }) => Err(invalid(
                 Id::Basename,
                 &found,
@@ -420,8 +402,8 @@ impl<'a> Common<'a> {
         let Some(given) = self.lookup.text(Id::Query)? else {
             return Ok(platform_default);
         };
-        let name = naming::strip_root_dot(&given.value);
-        if let Err(NameError::Invalid { problem, .. }) = naming::domain(name, Part::ClusterDomain) {
+        let name = erlang::strip_root_dot(&given.value);
+        if let Err(NameError::Invalid { problem, .. }) = erlang::domain(name, Part::ClusterDomain) {
             return Err(invalid(
                 Id::Query,
                 &given,
@@ -474,7 +456,7 @@ fn no_such_shape(
     } else {
         (
             "is not a pair libcluster has".to_owned(),
-            format!("choose one of: {}", naming::SHAPES),
+            format!("choose one of: {}", crate::libcluster::SHAPES),
         )
     };
     InputError {

@@ -8,11 +8,12 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 use crate::error::{InputError, shown};
+use crate::libcluster::family::{IP_FAMILY_VALUES, IpFamily};
+use crate::libcluster::{MODE_VALUES, Mode, STRATEGY_VALUES, Strategy};
 
 /// Names an input; the index into [`INPUTS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -251,7 +252,7 @@ pub const INPUTS: &[Input] = &[
         long: "service-account-dir",
         env: &["RELNODE_SERVICE_ACCOUNT_DIR"],
         value_name: "DIR",
-        help: "The directory holding the service-account `namespace` file",
+        help: "The directory holding the service-account `namespace` file (`check` also reads `token` and `ca.crt` there)",
         otherwise: Some(DEFAULT_SERVICE_ACCOUNT_DIR),
         heading: FILES,
         only: None,
@@ -442,30 +443,6 @@ pub const INPUTS: &[Input] = &[
         switch: true,
     },
 ];
-
-/// `5s`, `500ms`, `2m`, or plain seconds; positive and at most a day (`--dns-wait`,
-/// `check --timeout`).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let (number, unit) = match t.find(|c: char| !c.is_ascii_digit() && c != '.') {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let scale = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    };
-    let seconds = number.parse::<f64>().ok()? * scale;
-    (seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0)
-        .then(|| Duration::from_secs_f64(seconds))
-}
-
-/// What a duration must look like, for the messages that refuse one.
-pub const DURATION_FIX: &str =
-    "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)";
 
 pub fn input(id: Id) -> &'static Input {
     let input = &INPUTS[id as usize];
@@ -678,6 +655,97 @@ pub struct Lookup<'a> {
     pub env: &'a dyn Env,
 }
 
+/// A value an input row parses into. The type knows its spellings, so what is wrong and what
+/// to do are said once, beside the list that defines them; [`Lookup::value`] adds which input
+/// it was and where the value came from.
+pub trait InputValue: Sized {
+    /// The value, or `(problem, fix)`: `"is not a strategy relnode knows"`, `"use one of …"`.
+    fn parse_input(text: &str) -> Result<Self, (String, String)>;
+}
+
+/// A duration as the flags take it: `500ms`, `5s`, `2m`, `1h`, or plain seconds; more than 0,
+/// at most a day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait(pub std::time::Duration);
+
+impl InputValue for Wait {
+    fn parse_input(text: &str) -> Result<Wait, (String, String)> {
+        let text = text.trim();
+        let (number, unit) = text
+            .find(|c: char| !c.is_ascii_digit() && c != '.')
+            .map_or((text, "s"), |at| text.split_at(at));
+        let scale = match unit {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => f64::NAN,
+        };
+        match number.parse::<f64>().map(|n| n * scale) {
+            Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
+                Ok(Wait(std::time::Duration::from_secs_f64(secs)))
+            }
+            _ => Err((
+                "is not a duration".into(),
+                "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)"
+                    .into(),
+            )),
+        }
+    }
+}
+
+impl InputValue for Strategy {
+    fn parse_input(text: &str) -> Result<Strategy, (String, String)> {
+        text.parse().map_err(|()| {
+            (
+                "is not a strategy relnode knows".into(),
+                format!(
+                    "use one of {STRATEGY_VALUES} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV, .DNSPoll; phoenixframework/dns_cluster)"
+                ),
+            )
+        })
+    }
+}
+
+impl InputValue for Mode {
+    fn parse_input(text: &str) -> Result<Mode, (String, String)> {
+        text.parse().map_err(|()| {
+            (
+                "is not a libcluster mode".into(),
+                format!("use one of {MODE_VALUES}"),
+            )
+        })
+    }
+}
+
+impl InputValue for IpFamily {
+    fn parse_input(text: &str) -> Result<IpFamily, (String, String)> {
+        text.parse().map_err(|()| {
+            (
+                "is not an IP family".into(),
+                format!("use {IP_FAMILY_VALUES}"),
+            )
+        })
+    }
+}
+
+/// A TCP port, 1-65535.
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Port(pub u16);
+
+impl InputValue for Port {
+    fn parse_input(text: &str) -> Result<Port, (String, String)> {
+        match text.parse::<u16>() {
+            Ok(p) if p > 0 => Ok(Port(p)),
+            _ => Err((
+                "is not a TCP port".into(),
+                "give a port from 1 to 65535 (e.g. 13825 for Livebook's distribution)".into(),
+            )),
+        }
+    }
+}
+
 impl Lookup<'_> {
     /// The value as bytes (for paths).
     pub fn raw(&self, id: Id) -> Result<Option<Sourced<OsString>>, InputError> {
@@ -728,6 +796,22 @@ impl Lookup<'_> {
         }
     }
 
+    /// The value parsed into its type; a value the type refuses is bad input naming this input.
+    pub fn value<T: InputValue>(&self, id: Id) -> Result<Option<Sourced<T>>, InputError> {
+        let Some(given) = self.text(id)? else {
+            return Ok(None);
+        };
+        match T::parse_input(&given.value) {
+            Ok(value) => Ok(Some(Sourced::new(value, given.source))),
+            Err((problem, fix)) => Err(InputError {
+                subject: input(id).subject(),
+                found: Some(given.found()),
+                problem,
+                fix,
+            }),
+        }
+    }
+
     /// An on/off switch: `None` when neither the flag nor the env var says.
     pub fn switch(&self, id: Id) -> Result<Option<Sourced<bool>>, InputError> {
         let Some(given) = self.text(id)? else {
@@ -750,22 +834,6 @@ impl Lookup<'_> {
             }
         };
         Ok(Some(Sourced::new(on, given.source)))
-    }
-
-    /// A duration (`--dns-wait`), given or `default`.
-    pub fn duration(&self, id: Id, default: Duration) -> Result<Sourced<Duration>, InputError> {
-        let Some(given) = self.text(id)? else {
-            return Ok(Sourced::new(default, Source::Default));
-        };
-        match parse_duration(&given.value) {
-            Some(d) => Ok(Sourced::new(d, given.source)),
-            None => Err(InputError {
-                subject: input(id).subject(),
-                found: Some(given.found()),
-                problem: "is not a duration".into(),
-                fix: DURATION_FIX.into(),
-            }),
-        }
     }
 
     /// A path: bytes, given or the default.
@@ -853,6 +921,44 @@ pub mod tests {
 
     /// A non-UTF-8 value is bad input naming its variable, not "unset" (which would silently
     /// fall through to the next variable).
+    #[test]
+    fn typed_values_refuse_in_one_shape_naming_the_input() {
+        let args = PodArgs::with(&[(Id::Strategy, "gossip")]);
+        let env = env(&[("RELNODE_MODE", ":hostname"), ("RELNODE_IP_FAMILY", "IPv6")]);
+        let lookup = Lookup {
+            args: &args,
+            env: &env,
+        };
+        let err = lookup.value::<Strategy>(Id::Strategy).unwrap_err();
+        assert_eq!(err.subject, input(Id::Strategy).subject());
+        assert!(
+            err.found.as_deref().is_some_and(|f| f.contains("gossip")),
+            "{err}"
+        );
+        assert!(err.fix.contains("dnscluster"), "{err}");
+        let mode = lookup.value::<Mode>(Id::Mode).unwrap().unwrap();
+        assert_eq!(mode.value, Mode::Hostname);
+        assert_eq!(mode.source, Source::Env("RELNODE_MODE"));
+        let family = lookup.value::<IpFamily>(Id::IpFamily).unwrap().unwrap();
+        assert_eq!(family.value, IpFamily::V6);
+        assert!(lookup.value::<Wait>(Id::Service).unwrap().is_none());
+    }
+
+    #[test]
+    fn durations_and_ports() {
+        let secs = |t: &str| Wait::parse_input(t).map(|Wait(d)| d.as_secs_f64());
+        assert_eq!(secs("10"), Ok(10.0));
+        assert_eq!(secs("500ms"), Ok(0.5));
+        assert_eq!(secs("2m"), Ok(120.0));
+        for bad in ["0", "-1s", "10x", "", "s", "2d", "25h"] {
+            assert!(Wait::parse_input(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Port::parse_input("13825"), Ok(Port(13825)));
+        for bad in ["0", "65536", "x", "-1"] {
+            assert!(Port::parse_input(bad).is_err(), "{bad}");
+        }
+    }
+
     #[test]
     fn non_utf8_is_refused_not_skipped() {
         let mut e = env(&[("POD_IP", "10.0.0.5")]);

@@ -18,7 +18,6 @@ mod files;
 mod init;
 mod inputs;
 mod libcluster;
-mod naming;
 mod node;
 mod output;
 mod platform;

@@ -164,8 +164,33 @@ fn example_yaml_validates_against_kubernetes_schemas() {
         assert!(out.status.success(), "{}: {said}", path.display());
         assert!(!said.contains("INVALID"), "{}: {said}", path.display());
     }
-    // The check can fail: a field the schema does not have.
     let scratch = Pod::new("advise-invalid-yaml");
+    // Names YAML would read as a boolean or a number validate too (issue 18 #2).
+    for name in ["no", "true", "0x1f", "123"] {
+        let dir = scratch.path(name);
+        let out = advise(&[
+            "--service-account",
+            "yes",
+            "--workload",
+            "statefulset",
+            "--app",
+            name,
+            "--namespace",
+            name,
+            "--output",
+            dir.to_str().expect("utf-8 temp path"),
+        ]);
+        assert!(out.status.success(), "{name}: {}", text(&out.stderr));
+        let out = Command::new(&tool)
+            .args(["--strict", "--kubernetes-version", "1.30.0"])
+            .arg(dir.join("kubernetes.yaml"))
+            .output()
+            .expect("run kubernetes-validate");
+        let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(out.status.success(), "--app {name}: {said}");
+        assert!(!said.contains("INVALID"), "--app {name}: {said}");
+    }
+    // The check can fail: a field the schema does not have.
     let bad = scratch.write(
         "bad.yaml",
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: x\nspec:\n  publishNotReadyAdresses: true\n",
@@ -179,6 +204,104 @@ fn example_yaml_validates_against_kubernetes_schemas() {
         !out.status.success(),
         "a misspelt field must fail validation"
     );
+}
+
+/// Reads two renders of kubernetes.yaml with PyYAML (a YAML 1.1 reader, as kubectl's
+/// sigs.k8s.io/yaml is) and prints every place where the hostile one differs from the benign one
+/// with `benign` replaced by `hostile` in every string: a value read as a boolean, null or number.
+const SAME_BUT_FOR_THE_NAME: &str = r#"
+import json, sys, yaml
+benign_file, hostile_file, benign, hostile = sys.argv[1:]
+def load(path):
+    with open(path) as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+def swap(v):
+    if isinstance(v, str):
+        return v.replace(benign, hostile)
+    if isinstance(v, list):
+        return [swap(x) for x in v]
+    if isinstance(v, dict):
+        return {swap(k): swap(x) for k, x in v.items()}
+    return v
+def diff(path, want, got):
+    if type(want) is not type(got):
+        print(f"{path}: {got!r} ({type(got).__name__}), not {want!r}")
+    elif isinstance(want, dict):
+        for k in want:
+            diff(f"{path}.{k}", want[k], got.get(k))
+    elif isinstance(want, list):
+        for i, (w, g) in enumerate(zip(want, got)):
+            diff(f"{path}[{i}]", w, g)
+    elif want != got:
+        print(f"{path}: {got!r}, not {want!r}")
+want, got = swap(load(benign_file)), load(hostile_file)
+if len(want) != len(got):
+    print(f"{len(got)} documents, not {len(want)}")
+for i, (w, g) in enumerate(zip(want, got)):
+    diff(f"document {i}", w, g)
+"#;
+
+/// Issue 18 #2: a value from input that YAML would read as something else (`no`, `on`, `true`
+/// are YAML 1.1 booleans, `null` is null, `123`, `0x1f`, `012` integers) stays a string in
+/// kubernetes.yaml: unquoted, `kubectl apply` rejects it, or `--namespace null` lands in the
+/// default namespace. Every shape's YAML, read back, is the benign one with the name swapped.
+#[test]
+fn yaml_values_from_input_stay_strings() {
+    // scripts/test's venv has PyYAML (kubernetes-validate needs it).
+    let python = std::env::var_os("RELNODE_TEST_PYTHON").unwrap_or_else(|| "python3".into());
+    let scratch = Pod::new("advise-yaml-strings");
+    let script = scratch.write("same.py", SAME_BUT_FOR_THE_NAME);
+    let shapes: &[&[&str]] = &[
+        &["--service-account", "yes", "--workload", "statefulset"],
+        &["--service-account", "yes", "--workload", "deployment"],
+        &[
+            "--service-account",
+            "no",
+            "--workload",
+            "statefulset",
+            "--cluster-domain",
+            "k8s.example.org",
+        ],
+        &[
+            "--service-account",
+            "no",
+            "--workload",
+            "deployment",
+            "--ip-family",
+            "dual",
+        ],
+    ];
+    let render = |i: usize, shape: &[&str], name: &str| {
+        let dir = scratch.path(&format!("{i}-{name}"));
+        let mut args = shape.to_vec();
+        args.extend(["--app", name, "--namespace", name, "--service", name]);
+        args.extend(["--output", dir.to_str().expect("utf-8 temp path")]);
+        let out = advise(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        dir.join("kubernetes.yaml")
+    };
+    let benign = "qx";
+    for hostile in ["no", "on", "off", "true", "null", "123", "0x1f", "012"] {
+        for (i, shape) in shapes.iter().enumerate() {
+            let out = Command::new(&python)
+                .arg(&script)
+                .arg(render(i, shape, benign))
+                .arg(render(i, shape, hostile))
+                .args([benign, hostile])
+                .output()
+                .expect("run python3");
+            assert!(
+                out.status.success(),
+                "python3 with PyYAML is needed (scripts/test's venv has it): {}",
+                text(&out.stderr)
+            );
+            let differs = text(&out.stdout);
+            assert!(
+                differs.is_empty(),
+                "{shape:?} named {hostile}: kubernetes.yaml reads differently:\n{differs}"
+            );
+        }
+    }
 }
 
 /// The issue's "done": a StatefulSet without a service account gets DNSSRV, hostname names.
@@ -207,7 +330,7 @@ fn statefulset_without_service_account_gets_dnssrv() {
         "{s}"
     );
     assert!(!s.contains("] && . /run"), "{s}");
-    assert!(s.contains("serviceName: shop-headless"), "{s}");
+    assert!(s.contains("serviceName: \"shop-headless\""), "{s}");
     assert!(
         !s.contains("kind: Role"),
         "no service account, no Role: {s}"
@@ -317,6 +440,73 @@ fn bad_answers_exit_2_naming_the_flag() {
     }
 }
 
+/// Issue 18 #7: a name whose pods Kubernetes cannot create or name is refused, blaming the
+/// flag the user gave. A StatefulSet's name is at most 52 characters (its pods' label
+/// controller-revision-hash=<name>-<hash of up to 10> is at most 63: kubernetes#64023); the
+/// default Service `<app>-headless` is --app's doing; a node name over Erlang's 255 is all of
+/// the names' together.
+#[test]
+fn names_kubernetes_cannot_give_the_pods_exit_2_naming_the_flag() {
+    let long = |n: usize| "a".repeat(n);
+    let (a52, a53, a55, a62, a63) = (long(52), long(53), long(55), long(62), long(63));
+    let domain = format!("{0}.{0}.{0}.cc", long(60));
+    let sts = ["--service-account", "no", "--workload", "statefulset"];
+    let deploy = ["--service-account", "no", "--workload", "deployment"];
+    let refused: &[(&[&str], &[&str], &str)] = &[
+        (&sts, &["--app", &a62, "--service", "s"], "--app:"),
+        (&sts, &["--app", &a53, "--service", "s"], "--app:"),
+        (&sts, &["--app", &a63], "--app:"),
+        (&deploy, &["--app", &a55], "--app:"),
+        (
+            &sts,
+            &[
+                "--app",
+                "shop",
+                "--service",
+                &a63,
+                "--namespace",
+                &a63,
+                "--cluster-domain",
+                &domain,
+            ],
+            "--cluster-domain:",
+        ),
+    ];
+    for (shape, names, subject) in refused {
+        let args = [*shape, *names].concat();
+        let out = advise(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.starts_with("relnode: error: ") && err.contains(subject),
+            "{args:?}: does not blame {subject} {err}"
+        );
+        assert!(!err.contains("error: --service"), "{args:?}: {err}");
+        assert!(err.contains("fix:"), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    let out = advise(&[&sts[..], &["--app", &a62, "--service", "s"]].concat());
+    assert!(
+        text(&out.stderr).contains("at most 52"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The longest names that work.
+    for args in [
+        [&sts[..], &["--app", &a52, "--service", &a63]].concat(),
+        [&deploy[..], &["--app", &long(54)]].concat(),
+        [&deploy[..], &["--app", &a63, "--service", "s"]].concat(),
+    ] {
+        let out = advise(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            !text(&out.stdout).contains("cannot be named"),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+    }
+}
+
 #[test]
 fn output_replaces_only_regular_files() {
     let scratch = Pod::new("advise-output");
@@ -376,6 +566,52 @@ fn output_replaces_only_regular_files() {
             "libcluster.exs"
         ]
     );
+}
+
+/// Issue 18 #9: a directory, link or device where advise writes one of its files is refused
+/// with advise's own fix (move it, or another --output directory), not render's (name a file
+/// such as /run/relnode/env.sh, or use relnode env).
+#[test]
+fn output_in_a_files_place_gets_advises_own_fix() {
+    let scratch = Pod::new("advise-output-fix");
+    let dir = scratch.path("out");
+    std::fs::create_dir_all(dir.join("kubernetes.yaml")).expect("mkdir");
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("advice.txt")).expect("symlink");
+    let out_dir = dir.to_str().expect("utf-8 temp path");
+    for (blocker, problem) in [
+        ("advice.txt", "is a symbolic link"),
+        ("kubernetes.yaml", "is a directory"),
+    ] {
+        let out = advise(&[
+            "--service-account",
+            "no",
+            "--workload",
+            "deployment",
+            "--app",
+            "shop",
+            "--output",
+            out_dir,
+        ]);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        for want in [
+            "--output",
+            blocker,
+            problem,
+            "fix: move",
+            "another directory",
+        ] {
+            assert!(err.contains(want), "lacks {want:?}: {err}");
+        }
+        for render_advice in ["/run/relnode/env.sh", "relnode env", "point the flag"] {
+            assert!(!err.contains(render_advice), "render's fix: {err}");
+        }
+        assert!(!dir.join("env.sh.eex").exists(), "nothing written");
+        // Then the next file in the way: the directory.
+        if blocker == "advice.txt" {
+            std::fs::remove_file(dir.join(blocker)).expect("rm the link");
+        }
+    }
 }
 
 /// Neither command accepts the pod inputs of env/render/exec.

@@ -59,3 +59,36 @@ fn the_readme_inputs_table_names_every_flag_and_env_var() {
         }
     }
 }
+
+/// Issue 18 #9: `--service-account-dir`'s help and README row name every file read there:
+/// `namespace`, and `check`'s `token` and `ca.crt`.
+#[test]
+fn the_service_account_dir_names_every_file_read_there() {
+    let files = ["`namespace`", "`token`", "`ca.crt`"];
+    let rows = readme_inputs();
+    let row = rows
+        .iter()
+        .find(|r| r.contains("`--service-account-dir`"))
+        .expect("README's Inputs table has --service-account-dir");
+    for file in files {
+        assert!(row.contains(file), "README's row lacks {file}: {row}");
+    }
+    let commands: &[&str] = if cfg!(feature = "check") {
+        &["env", "check"]
+    } else {
+        &["env"]
+    };
+    for command in commands {
+        let help = ok(Command::new(BIN)
+            .args([command, "--help"])
+            .output()
+            .expect("run relnode"));
+        let line = help
+            .lines()
+            .find(|l| l.contains("--service-account-dir"))
+            .unwrap_or_else(|| panic!("{command} --help has no --service-account-dir: {help}"));
+        for file in files {
+            assert!(line.contains(file), "{command} --help lacks {file}: {line}");
+        }
+    }
+}

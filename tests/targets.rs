@@ -464,6 +464,72 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
     }
 }
 
+/// Issue 18 #3: `--node-var`/`--host-var` never name a cookie variable (the public node name
+/// would become the cookie) nor one the C library or the shell reads (the resolver's
+/// `RES_OPTIONS`, glibc's `GLIBC_TUNABLES`, bash's `SHELLOPTS`/`PS4`, ...): exit 2 naming the
+/// flag and env var, nothing written, nothing started, for each target and from the env too.
+#[test]
+fn node_and_host_vars_refuse_cookie_resolver_and_libc_variables() {
+    let cookies = [
+        ("elixir", "RELEASE_COOKIE"),
+        ("vm-args", "RELX_COOKIE"),
+        ("none", "RABBITMQ_ERLANG_COOKIE"),
+        ("none", "EMQX_NODE__COOKIE"),
+    ];
+    let libc = [
+        "LOCALDOMAIN",
+        "RES_OPTIONS",
+        "HOSTALIASES",
+        "GCONV_PATH",
+        "LOCPATH",
+        "GLIBC_TUNABLES",
+        "MALLOC_CONF",
+        "SHELLOPTS",
+        "PS4",
+    ];
+    let cases = cookies
+        .iter()
+        .map(|&(target, var)| (target, var, "the cookie"))
+        .chain(libc.iter().map(|&var| ("none", var, "must not replace it")));
+    for (target, var, says) in cases {
+        for (flag, env) in [
+            ("--node-var", "RELNODE_NODE_VAR"),
+            ("--host-var", "RELNODE_HOST_VAR"),
+        ] {
+            for by_env in [false, true] {
+                let pod = Pod::new("reserved-var");
+                let output = pod.path("out/file");
+                let started = pod.path("started");
+                let env_vars = if by_env {
+                    with(APP, &[(env, var)])
+                } else {
+                    APP.to_vec()
+                };
+                for command in ["render", "exec"] {
+                    let mut args = vec![command, "--output", output.to_str().unwrap()];
+                    args.extend(["--target", target]);
+                    if !by_env {
+                        args.extend([flag, var]);
+                    }
+                    if command == "exec" {
+                        args.extend(["--", "touch", started.to_str().unwrap()]);
+                    }
+                    let run = pod.run(&args, &env_vars);
+                    let err = stderr(&run);
+                    let what = format!("{args:?} {env_vars:?}");
+                    assert_eq!(run.status.code(), Some(2), "{what}: {err}");
+                    for word in [flag, env, var, says, "fix:"] {
+                        assert!(err.contains(word), "{what}: lacks {word:?}: {err}");
+                    }
+                    assert!(stdout(&run).is_empty(), "{what}");
+                    assert!(!output.exists(), "{what}: wrote {}", output.display());
+                    assert!(!started.exists(), "{what}: started the command");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn render_refuses_a_cookie_the_vm_args_fragment_cannot_carry() {
     let pod = Pod::new("vmargs-cookie");

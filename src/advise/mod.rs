@@ -58,6 +58,28 @@ pub struct Answers {
     pub cluster_domain: String,
 }
 
+/// The answers as given: [`Given::validated`] checks them into [`Answers`].
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub service_account: bool,
+    pub statefulset: bool,
+    pub app: String,
+    pub namespace: String,
+    /// `None`: `<app>-headless`.
+    pub service: Option<String>,
+    pub family: Family,
+    pub cluster_domain: String,
+}
+
+/// The longest StatefulSet name whose pods Kubernetes can create. A pod is named
+/// `<sts>-<ordinal>`, a DNS label, and the controller labels it `controller-revision-hash:
+/// <sts>-<hash>`, the hash being the ControllerRevision's 32-bit FNV hash in decimal,
+/// safe-encoded: up to 10 characters (pkg/controller/history/controller_history.go,
+/// `ControllerRevisionName`, `HashControllerRevision`). A label value has at most 63
+/// characters, so 63 - 1 - 10 = 52; longer, pod creation fails (kubernetes/kubernetes#64023).
+/// A 52-character name keeps the pod names (`-<ordinal>`) within 63 too.
+pub const MAX_STATEFULSET_NAME: usize = 52;
+
 /// The tree's outcome: libcluster's strategy and relnode's mode, and one sentence per branch.
 #[derive(Clone, Debug)]
 pub struct Decision {
@@ -143,6 +165,52 @@ impl Decision {
         } else {
             IpAddr::from([10, 42, 1, 49])
         };
+        self.node_name(a, ip)
+            .unwrap_or_else(|err| format!("(cannot be named: {})", err.describe()))
+    }
+
+    /// Whether every pod can be named: the name of pod 0 (pods 1 and 2 are as long), with the
+    /// longest address of the family. Refused naming the flags the name is made of.
+    pub fn check_names(&self, a: &Answers) -> Result<()> {
+        let longest: IpAddr = if a.family == Family::V6 {
+            IpAddr::from([
+                0xfd00, 0xfeed, 0xface, 0xbeef, 0xcafe, 0xf00d, 0xabcd, 0xef01,
+            ])
+        } else {
+            IpAddr::from([255, 255, 255, 255])
+        };
+        let Err(err) = self.node_name(a, longest) else {
+            return Ok(());
+        };
+        let flag = match &err {
+            NameError::Invalid {
+                part: Part::Namespace,
+                ..
+            } => "--namespace",
+            NameError::Invalid {
+                part: Part::Service,
+                ..
+            } => "--service",
+            NameError::Invalid {
+                part: Part::ClusterDomain | Part::ClusterName,
+                ..
+            } => "--cluster-domain",
+            NameError::Invalid { .. } | NameError::Missing(_) => "--app",
+            NameError::Name { .. } => "--app, --service, --namespace and --cluster-domain",
+        };
+        Err(bad(
+            flag,
+            None,
+            format!(
+                "cannot name the pods of this shape ({}): {}",
+                self.shape(),
+                err.describe()
+            ),
+            "shorten one of them: every node name is made of them all",
+        ))
+    }
+
+    fn node_name(&self, a: &Answers, ip: IpAddr) -> Result<String, NameError> {
         let hostname = format!("{}-0", a.app);
         let parts = Parts {
             basename: &a.app,
@@ -156,7 +224,6 @@ impl Decision {
         Shape::new(self.strategy, self.mode)
             .ok_or(NameError::Missing(Part::Basename))
             .and_then(|shape| names::node_name(shape, &parts))
-            .unwrap_or_else(|err| format!("(cannot be named: {})", err.describe()))
     }
 }
 
@@ -234,6 +301,7 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     ctx.insert("libcluster_domain", &domain);
     let mut tera = tera::Tera::new();
     tera.autoescape_on(Vec::<&str>::new());
+    tera.register_filter("yaml", yaml_string);
     let mut files = Vec::new();
     for (name, source) in TEMPLATES {
         tera.add_raw_template(name, source)
@@ -252,6 +320,14 @@ pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, St
     Ok(files)
 }
 
+/// `{{ value | yaml }}`: a double-quoted YAML scalar. Unquoted, a value from input may be no
+/// string at all: `no`, `on`, `true` are YAML 1.1 booleans, `null` is null, `123` and `0x1f`
+/// are integers, and kubectl reads them so (sigs.k8s.io/yaml). A JSON string is a valid YAML
+/// double-quoted scalar, escapes included.
+fn yaml_string(value: &str, _: tera::Kwargs, _: &tera::State) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
 fn label(flag: &str, value: &str, what: &str) -> Result<()> {
     match erlang::label_problem(value) {
         Some(problem) => Err(bad(
@@ -264,13 +340,46 @@ fn label(flag: &str, value: &str, what: &str) -> Result<()> {
     }
 }
 
-impl Answers {
-    /// The answers as given, checked: every name a DNS label, the domain a DNS name (a
-    /// trailing root dot dropped).
+impl Given {
+    /// The answers as given, checked: every name a DNS label (a StatefulSet's at most
+    /// [`MAX_STATEFULSET_NAME`]), the domain a DNS name (a trailing root dot dropped).
     pub fn validated(self) -> Result<Answers> {
         label("--app", &self.app, "the release name")?;
+        if self.statefulset && self.app.len() > MAX_STATEFULSET_NAME {
+            return Err(bad(
+                "--app",
+                Some(&self.app),
+                format!(
+                    "is {} characters long; it names the StatefulSet, whose pods Kubernetes labels controller-revision-hash=<name>-<hash of up to 10 characters>, and a label value has at most 63 (kubernetes/kubernetes#64023), so a StatefulSet's name has at most {MAX_STATEFULSET_NAME}",
+                    self.app.len()
+                ),
+                &format!("give a release name of at most {MAX_STATEFULSET_NAME} characters"),
+            ));
+        }
         label("--namespace", &self.namespace, "the namespace")?;
-        label("--service", &self.service, "the Service name")?;
+        let service = match self.service {
+            Some(service) => {
+                label("--service", &service, "the Service name")?;
+                service
+            }
+            None => {
+                let service = default_service(&self.app);
+                if let Some(problem) = erlang::label_problem(&service) {
+                    return Err(bad(
+                        "--app",
+                        Some(&self.app),
+                        format!(
+                            "gives the headless Service its name, {service:?}, which {problem}"
+                        ),
+                        &format!(
+                            "give a release name of at most {} characters, or name the Service with --service",
+                            erlang::MAX_LABEL - default_service("").len()
+                        ),
+                    ));
+                }
+                service
+            }
+        };
         let domain = erlang::strip_root_dot(&self.cluster_domain);
         erlang::domain(domain, Part::ClusterDomain).map_err(|err| {
             bad(
@@ -281,14 +390,19 @@ impl Answers {
             )
         })?;
         Ok(Answers {
+            service_account: self.service_account,
+            statefulset: self.statefulset,
+            app: self.app,
+            namespace: self.namespace,
+            service,
+            family: self.family,
             cluster_domain: domain.to_owned(),
-            ..self
         })
     }
 }
 
 /// The headless Service when none is given: `<app>-headless`.
-pub fn default_service(app: &str) -> String {
+fn default_service(app: &str) -> String {
     format!("{app}-headless")
 }
 

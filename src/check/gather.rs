@@ -13,8 +13,10 @@ use super::{ApiTarget, CheckInput, Lookup};
 use crate::error::{InputError, shown};
 use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
-use crate::inputs::{self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, input};
-use crate::naming::Strategy;
+use crate::inputs::{
+    self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, InputValue, Port, input,
+};
+use crate::libcluster::{Strategy, names};
 use crate::platform::kubelet;
 use crate::platform::kubernetes;
 
@@ -107,36 +109,28 @@ pub fn prepare(
 
 /// `--dist-port` (a port to handshake with, without epmd) and `--dist-tls` (send nothing).
 fn dist(lookup: &inputs::Lookup) -> Result<(Option<u16>, bool)> {
-    let dist_port = match text(lookup, Id::DistPort)? {
-        None => None,
-        Some(port) => match port.parse::<u16>() {
-            Ok(p) if p > 0 => Some(p),
-            _ => {
-                return Err(InputError {
-                    subject: input(Id::DistPort).subject(),
-                    found: Some(shown(&port)),
-                    problem: "is not a TCP port".into(),
-                    fix: "give the peers' distribution port, 1-65535 (e.g. 13825 for Livebook)"
-                        .into(),
-                });
-            }
-        },
-    };
+    let dist_port = lookup.value::<Port>(Id::DistPort)?.map(|p| p.value.0);
     let dist_tls = lookup.switch(Id::DistTls)?.is_some_and(|s| s.value);
     Ok((dist_port, dist_tls))
 }
 
 /// libcluster's `kubernetes_ip_lookup_mode`, `:endpoints` by default.
 fn ip_lookup(lookup: &inputs::Lookup) -> Result<Lookup> {
-    match text(lookup, Id::IpLookup)?.as_deref() {
-        None | Some("endpoints" | ":endpoints") => Ok(Lookup::Endpoints),
-        Some("pods" | ":pods") => Ok(Lookup::Pods),
-        Some(other) => Err(InputError {
-            subject: input(Id::IpLookup).subject(),
-            found: Some(shown(other)),
-            problem: "is not a kubernetes_ip_lookup_mode".into(),
-            fix: "use endpoints (libcluster's default) or pods".into(),
-        }),
+    Ok(lookup
+        .value::<Lookup>(Id::IpLookup)?
+        .map_or(Lookup::Endpoints, |given| given.value))
+}
+
+impl InputValue for Lookup {
+    fn parse_input(text: &str) -> std::result::Result<Lookup, (String, String)> {
+        match text.strip_prefix(':').unwrap_or(text) {
+            "endpoints" => Ok(Lookup::Endpoints),
+            "pods" => Ok(Lookup::Pods),
+            _ => Err((
+                "is not a kubernetes_ip_lookup_mode".into(),
+                "use endpoints (libcluster's default) or pods".into(),
+            )),
+        }
     }
 }
 
@@ -231,7 +225,7 @@ fn api_target(
 ) -> Result<ApiTarget> {
     let Some(host) = lookup.var_text("KUBERNETES_SERVICE_HOST")? else {
         return Ok(ApiTarget {
-            host: super::master_host(cluster_name, libcluster_domain_env),
+            host: names::master_host(cluster_name, libcluster_domain_env),
             port: 443,
             source: "libcluster's kubernetes_master default".into(),
         });

@@ -130,34 +130,10 @@ fn read_small(path: &Path) -> Result<Vec<u8>, ApiError> {
 }
 
 impl ApiClient {
-    /// Reads `token` and `ca.crt` from the service-account directory; the host is resolved
-    /// by libc (ureq's default resolver). `with_resolver` replaces it (issue 16).
-    pub fn new(
-        sa_dir: &Path,
-        host: &str,
-        port: u16,
-        timeout: Duration,
-    ) -> Result<ApiClient, ApiError> {
-        let (token, tls) = credentials(sa_dir)?;
-        let config = agent_config(tls, timeout);
-        Ok(ApiClient {
-            agent: config.into(),
-            base: base_url(host, port),
-            token,
-            deadline: None,
-        })
-    }
-
-    /// As `new`, but the host's name is resolved by relnode's own resolver (the one every
-    /// DNS check uses), the connection goes to that address, and no request runs past
+    /// Reads `token` and `ca.crt` from the service-account directory. The host's name is
+    /// resolved by relnode's own resolver (the one every DNS check uses, so `api-host` and the
+    /// request agree), the connection goes to that address, and no request runs past
     /// `deadline`. The name still selects and verifies the certificate (SNI).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "check::run switches to it once check/mod.rs is split (issue 16)"
-        )
-    )]
     pub fn with_resolver(
         sa_dir: &Path,
         host: &str,

@@ -21,9 +21,8 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::naming::{Shape, Strategy};
+use crate::libcluster::{Shape, Strategy};
 use dns::{RecordType, ResolvConf, Resolver};
-pub use probe::api_host::master_host;
 pub use report::{Check, Dial, Report, Status, Verdict};
 
 /// libcluster's `kubernetes_ip_lookup_mode`.
@@ -103,14 +102,27 @@ pub fn run_with_wait(
     let mut delay = FIRST_DELAY;
     let mut attempt = 1;
     loop {
-        let mut report = run(input);
+        // The deadline cuts the attempt in progress too: every lookup, request and probe.
+        let mut report = run(input, wait.map(|w| start + w));
         report.attempts = attempt;
         let Some(wait) = wait else { return report };
         let elapsed = start.elapsed();
         if !report.failed() || elapsed >= wait {
             return report;
         }
-        let sleep = delay.min(wait - elapsed);
+        // A retry waits `delay`; the last one, which `delay` would push past the deadline,
+        // starts `margin` before it so that it still has time to ask. With less than that
+        // left no retry is made, and the last answers stand.
+        let left = wait - elapsed;
+        let margin = input.timeout.min(Duration::from_millis(250));
+        let sleep = if delay < left {
+            delay
+        } else {
+            match left.checked_sub(margin).filter(|s| !s.is_zero()) {
+                Some(sleep) => sleep,
+                None => return report,
+            }
+        };
         let failed: Vec<&str> = report
             .checks
             .iter()
@@ -130,8 +142,11 @@ pub fn run_with_wait(
 }
 
 /// One pass over every check the shape has.
-pub fn run(input: &CheckInput) -> Report {
-    let resolver = Resolver::new(input.resolv.clone(), input.timeout);
+pub fn run(input: &CheckInput, deadline: Option<Instant>) -> Report {
+    let mut resolver = Resolver::new(input.resolv.clone(), input.timeout);
+    if let Some(deadline) = deadline {
+        resolver = resolver.until(deadline);
+    }
     let mut checks = vec![probe::own_name::own_name(input, &resolver)];
     let names = match input.shape.strategy {
         Strategy::Dns => probe::dns::dns_strategy(input, &resolver, &mut checks),
@@ -210,18 +225,42 @@ fn nameservers(input: &CheckInput) -> String {
     }
 }
 
-fn timeout_check(id: &'static str, asked: String, input: &CheckInput) -> Check {
-    Check::new(
-        id,
-        Status::Fail,
-        asked,
-        format!("no answer from {} within {:?}", nameservers(input), input.timeout),
-    )
-    .because(
-        "the pod cannot reach its DNS server, or the server is overloaded",
-        "check that a NetworkPolicy allows egress to kube-dns on UDP and TCP 53, that CoreDNS runs (kubectl -n kube-system get pods -l k8s-app=kube-dns), or raise --timeout",
-    )
-    .not_run()
+/// Which nameservers a lookup asked, and which of them never answered in their share of the
+/// time: a timeout names both, not every server resolv.conf lists.
+pub struct Servers {
+    asked: Vec<IpAddr>,
+    silent: Vec<IpAddr>,
+}
+
+impl Servers {
+    pub fn of(lookup: &dns::Lookup) -> Servers {
+        Servers {
+            asked: lookup.servers_asked(),
+            silent: lookup.servers_timed_out(),
+        }
+    }
+}
+
+fn timeout_check(id: &'static str, asked: String, input: &CheckInput, servers: &Servers) -> Check {
+    let answer = if servers.asked.is_empty() {
+        format!(
+            "no nameserver asked: no time was left (resolv.conf lists {})",
+            nameservers(input)
+        )
+    } else {
+        format!(
+            "asked {}; no answer from {} within {:?}",
+            list_ips(&servers.asked),
+            list_ips(&servers.silent),
+            input.timeout
+        )
+    };
+    Check::new(id, Status::Fail, asked, answer)
+        .because(
+            "the pod cannot reach its DNS server, or the server is overloaded",
+            "check that a NetworkPolicy allows egress to kube-dns on UDP and TCP 53, that CoreDNS runs (kubectl -n kube-system get pods -l k8s-app=kube-dns), or raise --timeout",
+        )
+        .not_run()
 }
 
 /// A string from a peer or the API, safe to print: control characters escaped, cut to 256 characters.
@@ -247,7 +286,7 @@ pub fn clean(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::naming::Mode;
+    use crate::libcluster::Mode;
 
     /// A kubernetes-strategy input of shape `mode` (the probes' tests share it).
     pub(crate) fn input(mode: Mode) -> CheckInput {
@@ -293,8 +332,8 @@ mod tests {
         });
         let took = start.elapsed();
         assert!(report.failed());
-        // Attempts at 0, 0.5 and 1.5 s; the third sleep is cut to what is left of 1.7 s (on a
-        // loaded machine the third attempt may start too late to sleep at all).
+        // Attempts at 0, 0.5 and 1.5 s; a fourth would start with less than the 250 ms margin
+        // left of 1.7 s, so none is made and the third's answers stand.
         let delays: Vec<f64> = lines
             .iter()
             .map(|l| {
@@ -307,7 +346,7 @@ mod tests {
         assert_eq!(report.attempts as usize, lines.len() + 1);
         assert!(lines[0].contains("failed dns-a"), "{lines:?}");
         assert!(
-            took >= Duration::from_millis(1700) && took < Duration::from_secs(4),
+            took >= Duration::from_millis(1500) && took < Duration::from_secs(4),
             "{took:?}"
         );
     }

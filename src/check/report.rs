@@ -2,7 +2,7 @@
 //! names libcluster would dial, and the [`Verdict`] the exit status follows. `text.rs` and
 //! `json.rs` render it.
 
-use crate::naming::Shape;
+use crate::libcluster::Shape;
 
 /// How one check ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub enum Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::naming::{Mode, Strategy};
+    use crate::libcluster::{Mode, Strategy};
 
     fn check(status: Status, could_not_run: bool) -> Check {
         Check {

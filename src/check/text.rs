@@ -31,7 +31,7 @@ pub fn render(report: &Report) -> String {
         }
     }
     // dns_cluster, not libcluster, does the dialling for the dnscluster strategy.
-    let dialler = if report.shape.strategy == crate::naming::Strategy::DnsCluster {
+    let dialler = if report.shape.strategy == crate::libcluster::Strategy::DnsCluster {
         "dns_cluster"
     } else {
         "libcluster"

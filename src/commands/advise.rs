@@ -6,16 +6,17 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::advise::{self, Answers};
+use crate::advise::{self, Answers, Given};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
-use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
+use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
+    decision.check_names(&answers)?;
     let files = advise::render(&answers, &decision)?;
     if let Some(dir) = &args.output {
         write_all(dir, &files)?;
@@ -70,13 +71,10 @@ fn answers(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
         "The release name (the part before '@')",
         interactive,
     )?;
-    Answers {
+    Given {
         service_account,
         statefulset,
-        service: args
-            .service
-            .clone()
-            .unwrap_or_else(|| advise::default_service(&app)),
+        service: args.service.clone(),
         app,
         namespace: args.namespace.clone(),
         family: args.ip_family,
@@ -128,7 +126,15 @@ fn write_all(dir: &Path, files: &[(&str, String)]) -> Result<()> {
         }
     }
     for (name, _) in files {
-        atomic::check_target(&dir.join(name), "--output", None)?;
+        // atomic's fix names one file to write; advise writes a fixed set into a directory.
+        atomic::check_target(&dir.join(name), "--output", None).map_err(|err| InputError {
+            fix: format!(
+                "move {name} out of {} (advise writes {} there), or give --output another directory",
+                shown(dir),
+                files.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            ),
+            ..err
+        })?;
     }
     for (name, text) in files {
         atomic::write(&dir.join(name), text.as_bytes(), 0o644, "--output")?;

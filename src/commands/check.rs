@@ -10,7 +10,7 @@ use crate::check::gather::{self, CheckOptions};
 use crate::check::{self, Verdict};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{ExitStatus, InputError, Result, shown};
-use crate::inputs::{Lookup, ProcessEnv};
+use crate::inputs::{InputValue, Lookup, ProcessEnv, Wait};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
@@ -50,12 +50,14 @@ fn options(args: &CheckArgs) -> Result<CheckOptions, InputError> {
 
 /// `5s`, `500ms`, `2m`, or plain seconds; at most a day.
 fn parse_duration(flag: &str, text: &str) -> Result<Duration, InputError> {
-    crate::inputs::parse_duration(text).ok_or_else(|| InputError {
-        subject: flag.into(),
-        found: Some(shown(text)),
-        problem: "is not a duration".into(),
-        fix: crate::inputs::DURATION_FIX.into(),
-    })
+    Wait::parse_input(text)
+        .map(|Wait(duration)| duration)
+        .map_err(|(problem, fix)| InputError {
+            subject: flag.into(),
+            found: Some(shown(text)),
+            problem,
+            fix,
+        })
 }
 
 #[cfg(test)]

@@ -158,14 +158,14 @@ impl Objects {
         self.len() == 0
     }
 
-    /// A `List` of the kind asked for (the API server's answer to a list request), or one
-    /// object: read as that kind whatever the items say.
-    #[allow(dead_code)] // check's, once it uses libcluster (issue 15)
+    /// The API server's answer to a list request for `kind` (what `check` asked): its
+    /// `items`, read as that kind whatever they say. A document without an `items` array
+    /// (`null`, or none) lists nothing.
+    #[cfg(feature = "check")]
     pub fn read(kind: Kind, doc: &Value) -> Objects {
         let items: Vec<&Value> = match doc.get("items") {
             Some(Value::Array(items)) => items.iter().collect(),
-            Some(_) => Vec::new(),
-            None => vec![doc],
+            _ => Vec::new(),
         };
         of_kind(kind, &items)
     }
@@ -468,8 +468,25 @@ mod tests {
                 terminating: Some(true),
             }
         );
-        // What check reads: a list of the kind it asked for, kinds unchecked.
-        let value: Value = serde_json::from_str(doc).expect("JSON");
-        assert_eq!(Objects::read(Kind::EndpointSlice, &value).len(), 1);
+    }
+
+    /// What check reads: a list of the kind it asked for, kinds unchecked; no `items`, no
+    /// objects.
+    #[cfg(feature = "check")]
+    #[test]
+    fn check_reads_a_lists_items_as_the_kind_asked_for() {
+        let read = |doc: &str| {
+            let value: Value = serde_json::from_str(doc).expect("JSON");
+            Objects::read(Kind::EndpointSlice, &value)
+        };
+        let list =
+            r#"{"kind":"List","items":[{"kind":"Pod","endpoints":[{"addresses":["10.0.0.1"]}]}]}"#;
+        let Objects::EndpointSlices(slices) = read(list) else {
+            panic!("read as the kind asked for")
+        };
+        assert_eq!(slices[0].endpoints[0].addresses, [Some("10.0.0.1".into())]);
+        for nothing in [r#"{"items":null}"#, r#"{"kind":"EndpointSlice"}"#, "[]"] {
+            assert!(read(nothing).is_empty(), "{nothing}");
+        }
     }
 }

@@ -30,7 +30,7 @@ pub fn node(basename: &str, host: &str) -> String {
 
 /// `<basename>@<:inet.ntoa(ip)>`: the API strategy's mode `:ip`, Kubernetes.DNS and
 /// dns_cluster (kubernetes.ex, kubernetes_dns.ex, dns_cluster.ex).
-#[cfg_attr(not(feature = "tools"), allow(dead_code))]
+#[cfg_attr(not(any(feature = "tools", feature = "check")), allow(dead_code))]
 pub fn ip_node(basename: &str, ip: IpAddr) -> String {
     node(basename, &ntoa(ip))
 }
@@ -92,11 +92,11 @@ pub fn dashed_ip_text(ip: &str) -> String {
 }
 
 /// The domain libcluster's DNSSRV appends when `CLUSTER_DOMAIN` is unset.
-#[allow(dead_code)] // check's, once it uses libcluster (issue 15)
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
 pub const LIBCLUSTER_SRV_DOMAIN: &str = "cluster.local.";
 
 /// The domain libcluster's DNSSRV appends: `CLUSTER_DOMAIN`, else `cluster.local.`.
-#[allow(dead_code)] // check's, once it uses libcluster (issue 15)
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
 pub fn srv_domain(cluster_domain_env: Option<&str>) -> &str {
     cluster_domain_env
         .filter(|d| !d.is_empty())
@@ -111,7 +111,7 @@ pub fn cluster_domain_env(domain: &str) -> String {
 }
 
 /// The SRV name DNSSRV asks for: `<service>.<namespace>.svc.<domain>`.
-#[allow(dead_code)] // check's, once it uses libcluster (issue 15)
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
 pub fn srv_query(service: &str, namespace: &str, domain: &str) -> String {
     format!("{service}.{namespace}.svc.{domain}")
 }
@@ -119,7 +119,7 @@ pub fn srv_query(service: &str, namespace: &str, domain: &str) -> String {
 /// The API host libcluster's Kubernetes strategy dials: `kubernetes_master` (default
 /// `kubernetes.default.svc`) with `CLUSTER_DOMAIN`, else `<kubernetes_cluster_name>.local`,
 /// appended unless the master already ends in it or in a dot.
-#[allow(dead_code)] // check's, once it uses libcluster (issue 15)
+#[cfg_attr(not(feature = "check"), allow(dead_code))]
 pub fn master_host(cluster_name: &str, cluster_domain_env: Option<&str>) -> String {
     let master = "kubernetes.default.svc";
     let domain = cluster_domain_env

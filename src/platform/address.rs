@@ -103,6 +103,18 @@ impl FromStr for Cidr {
     }
 }
 
+impl crate::inputs::InputValue for Cidr {
+    fn parse_input(text: &str) -> Result<Cidr, (String, String)> {
+        text.parse().map_err(|problem| {
+            (
+                problem,
+                "give the subnet of the network the peers dial each other on, e.g. 10.0.9.0/24"
+                    .to_owned(),
+            )
+        })
+    }
+}
+
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.network, self.prefix)

@@ -18,8 +18,8 @@ use super::kubernetes;
 use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::error::{Error, InputError};
 use crate::facts::{Common, Found, Only, invalid, libcluster_mode};
-use crate::inputs::{Id, Lookup, Source, Sourced, input};
-use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
+use crate::inputs::{Id, Lookup, Source, Sourced, Wait, input};
+use crate::libcluster::{Mode, NameError, Part, Shape, Strategy, erlang};
 
 type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -71,7 +71,7 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
     let basename = match (lookup.text(Id::Basename)?, discovery.basename) {
         (Some(_), _) | (None, None) => common.basename()?,
         (None, Some(platform)) => {
-            if let Err(NameError::Invalid { problem, .. }) = naming::check_basename(&platform.value)
+            if let Err(NameError::Invalid { problem, .. }) = erlang::check_basename(&platform.value)
             {
                 return Err(invalid(
                     Id::Basename,
@@ -92,7 +92,7 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
             let local = address::local_interfaces().map_err(|e| {
                 anyhow::anyhow!("cannot read this host's interface addresses (getifaddrs): {e}")
             })?;
-            match lookup.text(Id::IpCidr)? {
+            match lookup.value::<Cidr>(Id::IpCidr)? {
                 Some(given) => (by_cidr(&given, &local)?, Vec::new()),
                 None => {
                     let Some(query) = &query else {
@@ -132,8 +132,8 @@ fn query(
     let Some(found) = lookup.text(Id::Query)?.or(platform) else {
         return Ok(None);
     };
-    let name = naming::strip_root_dot(&found.value).to_owned();
-    if let Err(NameError::Invalid { problem, .. }) = naming::domain(&name, Part::ClusterDomain) {
+    let name = erlang::strip_root_dot(&found.value).to_owned();
+    if let Err(NameError::Invalid { problem, .. }) = erlang::domain(&name, Part::ClusterDomain) {
         return Err(invalid(
             Id::Query,
             &found,
@@ -185,16 +185,8 @@ fn ips(list: &[IpAddr]) -> String {
 }
 
 /// Rule 2: the one local address inside `--ip-cidr`.
-fn by_cidr(given: &Sourced<String>, local: &[LocalAddress]) -> Result<Sourced<IpAddr>> {
-    let cidr: Cidr = given.value.parse().map_err(|problem: String| {
-        invalid(
-            Id::IpCidr,
-            given,
-            &problem,
-            "give the subnet of the network the peers dial each other on, e.g. 10.0.9.0/24",
-        )
-    })?;
-    let (problem, fix) = match address::by_cidr(cidr, local) {
+fn by_cidr(given: &Sourced<Cidr>, local: &[LocalAddress]) -> Result<Sourced<IpAddr>> {
+    let (problem, fix) = match address::by_cidr(given.value, local) {
         Ok(found) => return Ok(chosen(found)),
         Err(Refusal::SeveralInCidr { inside, .. }) => (
             format!(
@@ -209,7 +201,8 @@ fn by_cidr(given: &Sourced<String>, local: &[LocalAddress]) -> Result<Sourced<Ip
             "give the subnet of the network the peers share (on Swarm the overlay's, fixed with ipam in the stack file), or drop --ip-cidr to name the node after the address the query lists",
         ),
     };
-    Err(invalid(Id::IpCidr, given, &problem, fix).into())
+    let found = Sourced::new(given.value.to_string(), given.source.clone());
+    Err(invalid(Id::IpCidr, &found, &problem, fix).into())
 }
 
 /// Rules 3 to 5: the address the query lists for this host, else in the listed peers' subnet;
@@ -221,7 +214,11 @@ fn listed(
     local: &[LocalAddress],
     want_v6: Option<bool>,
 ) -> Result<(Sourced<IpAddr>, Vec<String>)> {
-    let wait = lookup.duration(Id::DnsWait, DEFAULT_DNS_WAIT)?;
+    let wait = lookup
+        .value::<Wait>(Id::DnsWait)?
+        .map_or(Sourced::new(DEFAULT_DNS_WAIT, Source::Default), |w| {
+            w.map(|Wait(d)| d)
+        });
     let mut files = Files::new(lookup);
     let (path, conf) = files.resolv()?;
     let path = path.clone();

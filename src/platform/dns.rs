@@ -8,7 +8,7 @@ use super::{Entry, Platform};
 use crate::error::Error;
 use crate::facts::{Common, Found};
 use crate::inputs::Sourced;
-use crate::naming::Strategy;
+use crate::libcluster::Strategy;
 
 pub const ENTRY: Entry = Entry {
     name: "dns",

@@ -13,8 +13,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use super::{Detection, Entry, Platform};
 use crate::error::{InputError, shown};
 use crate::facts::{Common, Found, Only, libcluster_mode};
-use crate::inputs::{Id, Lookup, Source, Sourced, input};
-use crate::naming::{self, Shape, Strategy};
+use crate::inputs::{Id, InputValue, Lookup, Source, Sourced};
+use crate::libcluster::{Shape, Strategy, erlang};
 
 pub const APP_NAME: &str = "FLY_APP_NAME";
 pub const IMAGE_REF: &str = "FLY_IMAGE_REF";
@@ -86,6 +86,17 @@ pub enum Basename {
 
 pub const BASENAME_VALUES: &str = "deploy, app";
 
+impl InputValue for Basename {
+    fn parse_input(text: &str) -> Result<Basename, (String, String)> {
+        text.parse().map_err(|()| {
+            (
+                "is not a basename scheme".into(),
+                format!("use one of {BASENAME_VALUES}"),
+            )
+        })
+    }
+}
+
 impl std::str::FromStr for Basename {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
@@ -149,7 +160,7 @@ fn required<'a>(var: &'static str, value: Option<&'a str>) -> Result<&'a str, Fl
 pub fn node(vars: Vars, basename: Basename) -> Result<FlyNode, FlyError> {
     let app = required(APP_NAME, vars.app_name)?;
     // The app name is a DNS label (`<app>.internal`) and so also an Erlang basename.
-    if let Some(problem) = naming::label_problem(app) {
+    if let Some(problem) = erlang::label_problem(app) {
         return Err(FlyError {
             var: APP_NAME,
             found: Some(app.to_owned()),
@@ -238,15 +249,9 @@ struct FlyFacts {
 /// Reads the Machine's variables; every failure names the variable and how Fly was chosen.
 fn machine(lookup: &Lookup, chosen: &Source) -> Result<FlyFacts, InputError> {
     let why = format!("platform fly, {chosen}");
-    let scheme = match lookup.text(Id::FlyBasename)? {
-        None => Basename::Deploy,
-        Some(given) => given.value.parse().map_err(|()| InputError {
-            subject: input(Id::FlyBasename).subject(),
-            found: Some(given.found()),
-            problem: "is not a basename scheme".into(),
-            fix: format!("use one of {BASENAME_VALUES}"),
-        })?,
-    };
+    let scheme = lookup
+        .value::<Basename>(Id::FlyBasename)?
+        .map_or(Basename::Deploy, |given| given.value);
     let text = |var: &'static str| -> Result<Option<String>, InputError> {
         lookup
             .var_os(var)

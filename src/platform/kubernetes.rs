@@ -12,7 +12,8 @@ use super::{Entry, Platform};
 use crate::error::{InputError, shown};
 use crate::facts::{Common, Found, invalid};
 use crate::inputs::{Id, Lookup, Source, Sourced, input};
-use crate::naming::{self, Mode, NameError, Part, Shape, Strategy};
+use crate::libcluster::family::IpFamily;
+use crate::libcluster::{Mode, NameError, Part, Shape, Strategy, erlang, names};
 
 pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
@@ -144,11 +145,11 @@ pub fn cluster_domain<'r>(
         }
     };
     let found = Sourced::new(
-        naming::strip_root_dot(&found.value).to_owned(),
+        erlang::strip_root_dot(&found.value).to_owned(),
         found.source,
     );
     if let Err(NameError::Invalid { problem, .. }) =
-        naming::domain(&found.value, Part::ClusterDomain)
+        erlang::domain(&found.value, Part::ClusterDomain)
     {
         return Err(invalid(
             Id::ClusterDomain,
@@ -303,7 +304,7 @@ impl<'a> Pod<'a> {
         let Some(given) = self.lookup.text(Id::ClusterName)? else {
             return Ok(None);
         };
-        let name = naming::strip_root_dot(&given.value).to_owned();
+        let name = erlang::strip_root_dot(&given.value).to_owned();
         // libcluster appends `.local` itself: `cluster.local` would dial `….cluster.local.local`.
         if name == "local" || name.ends_with(".local") {
             return Err(invalid(
@@ -449,19 +450,9 @@ impl<'a> Pod<'a> {
 
 /// `--ip-family`: `Some(true)` for IPv6.
 pub(super) fn ip_family(lookup: &Lookup) -> Result<Option<bool>> {
-    let Some(s) = lookup.text(Id::IpFamily)? else {
-        return Ok(None);
-    };
-    match s.value.to_ascii_lowercase().as_str() {
-        "ipv4" | "4" => Ok(Some(false)),
-        "ipv6" | "6" => Ok(Some(true)),
-        _ => Err(invalid(
-            Id::IpFamily,
-            &s,
-            "is not an IP family",
-            "use ipv4 or ipv6",
-        )),
-    }
+    Ok(lookup
+        .value::<IpFamily>(Id::IpFamily)?
+        .map(|family| family.value == IpFamily::V6))
 }
 
 /// The pod IP of the family asked for: from the dual-stack list, or the primary IP without one.
@@ -564,14 +555,14 @@ pub(super) fn parse_ip(id: Id, given: &Sourced<String>, text: &str) -> Result<Ip
 }
 
 fn check_label(id: Id, found: &Sourced<String>, fix: &str) -> Result<()> {
-    match naming::label_problem(&found.value) {
+    match erlang::label_problem(&found.value) {
         Some(problem) => Err(invalid(id, found, &problem, fix)),
         None => Ok(()),
     }
 }
 
 fn cluster_name_from_domain(domain: &Sourced<String>) -> Result<Sourced<String>> {
-    match naming::cluster_name_for_domain(&domain.value) {
+    match names::cluster_name_for_domain(&domain.value) {
         Some(name) => Ok(Sourced::new(name.to_owned(), Source::Derived("the cluster domain minus .local"))),
         None => Err(InputError {
             subject: format!(

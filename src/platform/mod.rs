@@ -7,7 +7,7 @@ use std::ffi::OsStr;
 use crate::error::{Error, InputError};
 use crate::facts::{Common, Found, PodFacts};
 use crate::inputs::{Id, Lookup, Source, Sourced, input};
-use crate::naming::Strategy;
+use crate::libcluster::Strategy;
 
 /// A `&'static str` composed at compile time: `text!["a", B]` from parts, or
 /// `text!(fn write)` from a `const fn(&mut Text)`. The input table's `--platform` row is made

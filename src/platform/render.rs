@@ -9,7 +9,7 @@ use super::{Detection, Entry, Platform};
 use crate::error::{Error, InputError, shown};
 use crate::facts::{Common, Found};
 use crate::inputs::{Lookup, Source, Sourced};
-use crate::naming::Strategy;
+use crate::libcluster::Strategy;
 
 pub const RENDER: &str = "RENDER";
 pub const DISCOVERY_SERVICE: &str = "RENDER_DISCOVERY_SERVICE";

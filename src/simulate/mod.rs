@@ -183,6 +183,8 @@ pub fn simulate(config: &Config, kind: Kind, entries: Vec<Entry>) -> Result<Vec<
     Ok(entries.into_iter().map(|e| row(config, kind, e)).collect())
 }
 
+/// One entry's row: skipped when libcluster's source does not list it, a crash when it has
+/// no IP, else what the strategy makes of it.
 fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
     let Entry {
         from,
@@ -215,134 +217,159 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
         );
         return row;
     };
-    let parsed_ip: Option<IpAddr> = ip.parse().ok();
     match config.strategy {
-        Strategy::Kubernetes => {
-            let namespace = match target {
-                TargetRef::Namespace(ns) => ns,
-                TargetRef::Missing | TargetRef::NoNamespace if kind == Kind::Pod => {
-                    row.reason =
-                        Some("no metadata.namespace: libcluster's pattern skips the pod".into());
-                    return row;
-                }
-                TargetRef::Missing => {
-                    row.verdict = Verdict::Crashes;
-                    row.reason = Some("no targetRef: libcluster 3.5.0 matches targetRef.namespace on every address and crashes (FunctionClauseError; libcluster PR #216), dialling nothing while this address is listed".into());
-                    return row;
-                }
-                TargetRef::NoNamespace => {
-                    row.verdict = Verdict::Crashes;
-                    row.reason = Some("a targetRef without namespace: libcluster 3.5.0's pattern match fails and the strategy crashes (libcluster PR #216)".into());
-                    return row;
-                }
-            };
-            let service = config.service.clone().or(service);
-            let host = names::kubernetes_host(
-                config.mode,
-                &ip,
-                hostname.as_deref(),
-                service.as_deref(),
-                &namespace,
-                &config.cluster_name,
-            );
-            let name = names::node(&config.basename, &host);
-            row.verdict = Verdict::Dials;
-            let known = kubernetes_problem(config, kind, &name, parsed_ip, &hostname, &service);
-            match known {
-                Some(problem) => row.problems.push(problem),
-                None => {
-                    let parts = Parts {
-                        basename: &config.basename,
-                        ip: parsed_ip,
-                        hostname: hostname.as_deref(),
-                        service: service.as_deref(),
-                        namespace: Some(&namespace),
-                        cluster_domain: None,
-                        cluster_name: Some(&config.cluster_name),
-                    };
-                    let shape = Shape::new(Strategy::Kubernetes, config.mode)
-                        .expect("the API strategy has every mode");
-                    if let Some(problem) = disagreement(shape, &parts, &name) {
-                        row.problems.push(problem);
-                    }
-                }
+        Strategy::Kubernetes => match api_namespace(kind, target) {
+            Ok(namespace) => {
+                let service = config.service.clone().or(service);
+                api_dial(config, kind, &mut row, &ip, &namespace, &hostname, &service);
             }
-            row.name = Some(name);
-        }
-        Strategy::Dns => {
-            match parsed_ip {
-                Some(IpAddr::V4(v4)) => {
-                    row.verdict = Verdict::Dials;
-                    // kubernetes_dns.ex prints the resolver's tuple with :inet_parse.ntoa.
-                    row.name = Some(names::ip_node(&config.basename, IpAddr::V4(v4)));
-                }
-                Some(IpAddr::V6(_)) => {
-                    row.reason = Some("IPv6: Kubernetes.DNS asks for A records only, so it never sees this address (use DNSSRV, or the Kubernetes strategy in mode :ip)".into());
-                }
-                None => row.reason = Some(format!("{ip:?} is not an IP address")),
+            Err((verdict, reason)) => {
+                row.verdict = verdict;
+                row.reason = Some(reason);
             }
-        }
-        Strategy::DnsSrv => {
-            let (Some(namespace), Some(service)) = (object_namespace, service) else {
+        },
+        Strategy::Dns => a_record_dial(config, &mut row, &ip),
+        Strategy::DnsSrv => match (object_namespace, service) {
+            (Some(namespace), Some(service)) => {
+                srv_dial(config, &mut row, &ip, &namespace, &service, hostname);
+            }
+            _ => {
                 row.reason = Some(
                     "the object names no Service and namespace, so no SRV record can be derived"
                         .into(),
                 );
-                return row;
-            };
-            let zone = &config.cluster_domain;
-            row.verdict = Verdict::Dials;
-            match hostname {
-                Some(h) => {
-                    let name = names::node(
-                        &config.basename,
-                        &names::service_host(&h, &service, &namespace, zone),
-                    );
-                    let parts = Parts {
-                        basename: &config.basename,
-                        hostname: Some(&h),
-                        service: Some(&service),
-                        namespace: Some(&namespace),
-                        cluster_domain: Some(zone),
-                        ..Parts::default()
-                    };
-                    let shape = Shape::new(Strategy::DnsSrv, Mode::Hostname)
-                        .expect("DNSSRV has mode hostname");
-                    if let Some(problem) = disagreement(shape, &parts, &name) {
-                        row.problems.push(problem);
-                    }
-                    row.name = Some(name);
-                }
-                None => {
-                    // CoreDNS names the SRV target of a hostname-less endpoint after its IP.
-                    let label = names::dashed_ip_text(&ip);
-                    let name = names::node(
-                        &config.basename,
-                        &names::service_host(&label, &service, &namespace, zone),
-                    );
-                    let parts = Parts {
-                        basename: &config.basename,
-                        ip: parsed_ip,
-                        service: Some(&service),
-                        namespace: Some(&namespace),
-                        cluster_domain: Some(zone),
-                        ..Parts::default()
-                    };
-                    let shape =
-                        Shape::new(Strategy::DnsSrv, Mode::Dns).expect("DNSSRV has mode dns");
-                    if let Some(problem) = disagreement(shape, &parts, &name) {
-                        row.problems.push(problem);
-                    }
-                    row.name = Some(name);
-                    row.warnings.push("no hostname (not a StatefulSet pod): CoreDNS's SRV target is the dashed IP (kube-dns uses a hash label instead, kubernetes#51326); name the pods with `relnode --strategy dnssrv --mode dns`".into());
-                }
             }
-        }
+        },
         Strategy::DnsCluster | Strategy::DnsPoll => {
             unreachable!("Config::validated refuses dnscluster and dnspoll")
         }
     }
     row
+}
+
+/// The namespace the API strategy's pattern takes from an entry (the address's
+/// `targetRef.namespace`, the pod's `metadata.namespace`), or whether it skips or crashes.
+fn api_namespace(kind: Kind, target: TargetRef) -> std::result::Result<String, (Verdict, String)> {
+    match target {
+        TargetRef::Namespace(ns) => Ok(ns),
+        TargetRef::Missing | TargetRef::NoNamespace if kind == Kind::Pod => Err((
+            Verdict::Skips,
+            "no metadata.namespace: libcluster's pattern skips the pod".into(),
+        )),
+        TargetRef::Missing => Err((
+            Verdict::Crashes,
+            "no targetRef: libcluster 3.5.0 matches targetRef.namespace on every address and crashes (FunctionClauseError; libcluster PR #216), dialling nothing while this address is listed".into(),
+        )),
+        TargetRef::NoNamespace => Err((
+            Verdict::Crashes,
+            "a targetRef without namespace: libcluster 3.5.0's pattern match fails and the strategy crashes (libcluster PR #216)".into(),
+        )),
+    }
+}
+
+/// `Cluster.Strategy.Kubernetes`: the name format_node builds, and why it cannot work.
+fn api_dial(
+    config: &Config,
+    kind: Kind,
+    row: &mut Row,
+    ip: &str,
+    namespace: &str,
+    hostname: &Option<String>,
+    service: &Option<String>,
+) {
+    let host = names::kubernetes_host(
+        config.mode,
+        ip,
+        hostname.as_deref(),
+        service.as_deref(),
+        namespace,
+        &config.cluster_name,
+    );
+    let name = names::node(&config.basename, &host);
+    let parsed_ip: Option<IpAddr> = ip.parse().ok();
+    row.verdict = Verdict::Dials;
+    let problem =
+        kubernetes_problem(config, kind, &name, parsed_ip, hostname, service).or_else(|| {
+            let parts = Parts {
+                basename: &config.basename,
+                ip: parsed_ip,
+                hostname: hostname.as_deref(),
+                service: service.as_deref(),
+                namespace: Some(namespace),
+                cluster_domain: None,
+                cluster_name: Some(&config.cluster_name),
+            };
+            let shape = Shape::new(Strategy::Kubernetes, config.mode)
+                .expect("the API strategy has every mode");
+            disagreement(shape, &parts, &name)
+        });
+    row.problems.extend(problem);
+    row.name = Some(name);
+}
+
+/// `Cluster.Strategy.Kubernetes.DNS`: A records only, each dialled as its IP.
+fn a_record_dial(config: &Config, row: &mut Row, ip: &str) {
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => {
+            row.verdict = Verdict::Dials;
+            // kubernetes_dns.ex prints the resolver's tuple with :inet_parse.ntoa.
+            row.name = Some(names::ip_node(&config.basename, IpAddr::V4(v4)));
+        }
+        Ok(IpAddr::V6(_)) => {
+            row.reason = Some("IPv6: Kubernetes.DNS asks for A records only, so it never sees this address (use DNSSRV, or the Kubernetes strategy in mode :ip)".into());
+        }
+        Err(_) => row.reason = Some(format!("{ip:?} is not an IP address")),
+    }
+}
+
+/// `Cluster.Strategy.Kubernetes.DNSSRV`: the SRV target CoreDNS serves for the entry, its
+/// hostname or (without one) its dashed IP under the Service.
+fn srv_dial(
+    config: &Config,
+    row: &mut Row,
+    ip: &str,
+    namespace: &str,
+    service: &str,
+    hostname: Option<String>,
+) {
+    let zone = &config.cluster_domain;
+    let parts = Parts {
+        basename: &config.basename,
+        service: Some(service),
+        namespace: Some(namespace),
+        cluster_domain: Some(zone),
+        ..Parts::default()
+    };
+    let (first, parts, mode) = match &hostname {
+        Some(h) => (
+            h.clone(),
+            Parts {
+                hostname: Some(h),
+                ..parts
+            },
+            Mode::Hostname,
+        ),
+        // CoreDNS names the SRV target of a hostname-less endpoint after its IP.
+        None => (
+            names::dashed_ip_text(ip),
+            Parts {
+                ip: ip.parse().ok(),
+                ..parts
+            },
+            Mode::Dns,
+        ),
+    };
+    let name = names::node(
+        &config.basename,
+        &names::service_host(&first, service, namespace, zone),
+    );
+    let shape = Shape::new(Strategy::DnsSrv, mode).expect("DNSSRV has modes hostname and dns");
+    row.verdict = Verdict::Dials;
+    row.problems.extend(disagreement(shape, &parts, &name));
+    row.name = Some(name);
+    if hostname.is_none() {
+        row.warnings.push("no hostname (not a StatefulSet pod): CoreDNS's SRV target is the dashed IP (kube-dns uses a hash label instead, kubernetes#51326); name the pods with `relnode --strategy dnssrv --mode dns`".into());
+    }
 }
 
 /// The broken shapes of the API strategy that deserve their own words.

@@ -166,7 +166,8 @@ pub struct Selected {
     query: Option<String>,
 }
 
-/// Variables whose value a name must never replace: the shell's, the loader's and the VM's own.
+/// Variables whose value a name must never replace: the shell's, the C library's, the loader's
+/// (and every `LD_*`) and the VM's own.
 const RESERVED: &[&str] = &[
     "PATH",
     "HOME",
@@ -184,7 +185,33 @@ const RESERVED: &[&str] = &[
     "ERL_LIBS",
     "ROOTDIR",
     "BINDIR",
+    // The shell's tracing: with `SHELLOPTS=xtrace`, bash expands `PS4` (code) at every command.
+    "SHELLOPTS",
+    "BASHOPTS",
+    "PS4",
+    // The C library's resolver, locale, time zone and allocator: glibc's own list of variables
+    // it drops for setuid programs (sysdeps/generic/unsecvars.h, `LD_*` aside), and jemalloc's.
+    "LOCALDOMAIN",
+    "RES_OPTIONS",
+    "HOSTALIASES",
+    "RESOLV_HOST_CONF",
+    "NIS_PATH",
+    "GCONV_PATH",
+    "GETCONF_DIR",
+    "LOCPATH",
+    "NLSPATH",
+    "TZDIR",
+    "GLIBC_TUNABLES",
+    "MALLOC_TRACE",
+    "MALLOC_CONF",
 ];
+
+/// A cookie variable (`RELEASE_COOKIE`, `RELX_COOKIE`, `RABBITMQ_ERLANG_COOKIE`,
+/// `EMQX_NODE__COOKIE`, ...): the node name there would become the cluster's cookie, which
+/// every peer can read off the name.
+fn is_cookie_var(name: &str) -> bool {
+    name.to_ascii_uppercase().contains("COOKIE")
+}
 
 impl Selected {
     /// Looks up `--node-var`/`--host-var` and checks them, and the cookie, against the target.
@@ -299,7 +326,7 @@ impl Selected {
 }
 
 /// A variable name the shell and `env` accept: `[A-Za-z_][A-Za-z0-9_]*`, not one of the
-/// process's own.
+/// process's own, not a cookie's.
 fn var_name(lookup: &Lookup, id: Id) -> Result<Option<Sourced<String>>, InputError> {
     let Some(given) = lookup.text(id)? else {
         return Ok(None);
@@ -312,9 +339,13 @@ fn var_name(lookup: &Lookup, id: Id) -> Result<Option<Sourced<String>>, InputErr
         Some(
             "is not a variable name (letters, digits and '_', not starting with a digit, at most 128)",
         )
+    } else if is_cookie_var(name) {
+        Some(
+            "is a cookie variable; the node name must not become the cookie (relnode sets the cookie only from --cookie-file)",
+        )
     } else if RESERVED.contains(&name) || name.starts_with("LD_") {
         Some(
-            "is a variable the shell, the loader or the Erlang VM itself reads; the node name must not replace it",
+            "is a variable the shell, the C library, the loader or the Erlang VM itself reads; the node name must not replace it",
         )
     } else {
         None
@@ -437,6 +468,22 @@ mod tests {
             (t("none"), vec![(Id::NodeVar, "EMQX-NODE")], "--node-var"),
             (t("none"), vec![(Id::HostVar, "PATH")], "--host-var"),
             (t("none"), vec![(Id::HostVar, "LD_PRELOAD")], "--host-var"),
+            (
+                t("elixir"),
+                vec![(Id::NodeVar, "RELEASE_COOKIE")],
+                "--node-var",
+            ),
+            (
+                t("vm-args"),
+                vec![(Id::NodeVar, "RELX_COOKIE")],
+                "--node-var",
+            ),
+            (t("none"), vec![(Id::HostVar, "RES_OPTIONS")], "--host-var"),
+            (
+                t("none"),
+                vec![(Id::NodeVar, "GLIBC_TUNABLES")],
+                "--node-var",
+            ),
             (
                 t("elixir"),
                 vec![(Id::NodeVar, "RELEASE_NODE")],

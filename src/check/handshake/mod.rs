@@ -231,7 +231,7 @@ impl Identity {
         } else {
             &opts.short_host
         };
-        format!("{}@{host}", self.base)
+        crate::libcluster::names::node(&self.base, host)
     }
 }
 

@@ -2,13 +2,15 @@
 //! `kubernetes_master` and `CLUSTER_DOMAIN`) resolves from the pod, over IPv4 as `:httpc` asks.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, list_ips, nxdomain, timeout_check};
+use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, timeout_check};
+use crate::libcluster::names;
 
 /// libcluster's API host resolves from the pod (it dials the name, not KUBERNETES_SERVICE_HOST).
 pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
     let master = libcluster_master(input);
     let asked = format!("A {master} (libcluster's API host)");
     let lookup = resolver.lookup(&master, RecordType::A, SearchRule::Libc);
+    let servers = Servers::of(&lookup);
     match lookup.outcome {
         Outcome::Found {
             name,
@@ -36,11 +38,11 @@ pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
         Outcome::NxDomain => {
             let domain = input.cluster_domain.trim_end_matches('.');
             Check::new("api-host", Status::Fail, asked, nxdomain(&lookup.asked)).because(
-                format!("libcluster builds the API host from CLUSTER_DOMAIN, else <kubernetes_cluster_name>.local ({}.local), but the cluster's domain is {domain}", input.cluster_name),
+                format!("libcluster builds the API host from CLUSTER_DOMAIN, else <kubernetes_cluster_name>.local ({}), but the cluster's domain is {domain}", names::local_zone(&input.cluster_name)),
                 format!("set CLUSTER_DOMAIN={domain} in the release's environment, or kubernetes_master: \"kubernetes.default.svc.{domain}\""),
             )
         }
-        Outcome::Timeout => timeout_check("api-host", asked, input),
+        Outcome::Timeout => timeout_check("api-host", asked, input, &servers),
         Outcome::Failed(problem) => Check::new("api-host", Status::Fail, asked, problem).not_run(),
         Outcome::Found { .. } => {
             Check::new("api-host", Status::Fail, asked, "an answer of another type")
@@ -50,28 +52,14 @@ pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
 
 /// The host libcluster builds from `kubernetes_master` (default `kubernetes.default.svc`).
 fn libcluster_master(input: &CheckInput) -> String {
-    master_host(&input.cluster_name, input.libcluster_domain_env.as_deref())
-}
-
-/// libcluster's rule: `CLUSTER_DOMAIN`, else `<kubernetes_cluster_name>.local`, is appended
-/// unless the master already ends in it or in a dot.
-pub fn master_host(cluster_name: &str, domain_env: Option<&str>) -> String {
-    let master = "kubernetes.default.svc";
-    let domain = domain_env
-        .filter(|d| !d.is_empty())
-        .map_or_else(|| format!("{cluster_name}.local"), str::to_owned);
-    if master.ends_with(&domain) || master.ends_with('.') {
-        master.to_owned()
-    } else {
-        format!("{master}.{domain}")
-    }
+    names::master_host(&input.cluster_name, input.libcluster_domain_env.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::check::tests::input;
-    use crate::naming::Mode;
+    use crate::libcluster::Mode;
 
     #[test]
     fn master_host_follows_cluster_domain_env() {

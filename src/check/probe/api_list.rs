@@ -10,7 +10,9 @@ use super::rbac::forbidden;
 use crate::check::dns::Resolver;
 use crate::check::kubeapi::{self, ApiClient, ApiError, ApiResponse};
 use crate::check::{Check, CheckInput, Lookup, Status, clean, host_of, our_ip};
-use crate::naming::Mode;
+use crate::libcluster::Mode;
+use crate::libcluster::api::{Address, Kind, Objects};
+use crate::libcluster::names;
 
 /// `Cluster.Strategy.Kubernetes`: the API host resolves, then the GET it makes.
 pub fn api_strategy(
@@ -32,8 +34,8 @@ pub fn api_strategy(
     let query = format!("labelSelector={}", kubeapi::encode_query_value(selector));
     let resource = input.lookup.to_string();
     let path = format!("/api/v1/namespaces/{namespace}/{resource}?{query}");
-    let (client, asked, parsed) = request(input, namespace, &path, checks)?;
-    let listed = Listed::parse(input.lookup, &parsed);
+    let (client, asked, parsed) = request(input, resolver, namespace, &path, checks)?;
+    let listed = Listed::read(input.lookup, &parsed);
     let names: Vec<String> = listed.peers.iter().map(|p| node_for(input, p)).collect();
     checks.push(list_check(
         input, asked, &listed, &names, namespace, selector,
@@ -48,23 +50,37 @@ pub fn api_strategy(
 /// `api-list` line, and gives `None`.
 fn request(
     input: &CheckInput,
+    resolver: &Resolver,
     namespace: &str,
     path: &str,
     checks: &mut Vec<Check>,
 ) -> Option<(ApiClient, String, serde_json::Value)> {
-    let client = match ApiClient::new(
+    // The host resolves through relnode's resolver, as api-host did: one answer for both.
+    let client = match ApiClient::with_resolver(
         &input.service_account_dir,
         &input.api.host,
         input.api.port,
-        input.timeout,
+        resolver,
+        resolver.deadline_from_now(),
     ) {
         Ok(client) => client,
-        Err(err) => {
+        Err(err @ ApiError::Credentials(_)) => {
             checks.push(
                 Check::new("api-list", Status::Fail, format!("GET {path}"), err.to_string()).because(
                     "the service-account token or CA cannot be read",
                     "mount the service-account token (automountServiceAccountToken: true) or pass --service-account-dir",
                 ),
+            );
+            return None;
+        }
+        Err(err) => {
+            checks.push(
+                Check::new("api-list", Status::Fail, format!("GET {path}"), err.to_string())
+                    .because(
+                        format!("the API host {} does not resolve from this pod", input.api.host),
+                        "check the pod's DNS (the own-name and api-host lines) and KUBERNETES_SERVICE_HOST",
+                    )
+                    .not_run(),
             );
             return None;
         }
@@ -136,16 +152,61 @@ struct Listed {
 }
 
 impl Listed {
-    fn parse(lookup: Lookup, parsed: &serde_json::Value) -> Listed {
-        let (peers, not_ready, no_target_ref) = match lookup {
-            Lookup::Endpoints => parse_endpoints(parsed),
-            Lookup::Pods => (parse_pods(parsed), Vec::new(), Vec::new()),
+    /// The answer's items, typed by [`crate::libcluster::api`] as the kind asked for.
+    fn read(lookup: Lookup, parsed: &serde_json::Value) -> Listed {
+        let kind = match lookup {
+            Lookup::Endpoints => Kind::Endpoints,
+            Lookup::Pods => Kind::Pod,
         };
-        Listed {
-            peers,
-            not_ready,
-            no_target_ref,
-            items: parsed["items"].as_array().map_or(0, Vec::len),
+        let objects = Objects::read(kind, parsed);
+        let mut listed = Listed {
+            peers: Vec::new(),
+            not_ready: Vec::new(),
+            no_target_ref: Vec::new(),
+            items: objects.len(),
+        };
+        match &objects {
+            Objects::Endpoints(items) => {
+                for subset in items.iter().flat_map(|e| &e.subsets) {
+                    subset.addresses.iter().for_each(|a| listed.address(a));
+                    let not_ready = subset.not_ready_addresses.iter();
+                    listed
+                        .not_ready
+                        .extend(not_ready.filter_map(|a| cleaned(&a.ip)));
+                }
+            }
+            Objects::Pods(pods) => {
+                listed.peers = pods
+                    .iter()
+                    .filter_map(|pod| {
+                        Some(Peer {
+                            ip: cleaned(&pod.status.pod_ip)?,
+                            namespace: cleaned(&pod.meta.namespace)?,
+                            hostname: pod.spec.as_ref().and_then(|s| cleaned(&s.hostname)),
+                        })
+                    })
+                    .collect();
+            }
+            // Not asked for: `read` gives the kind asked.
+            Objects::EndpointSlices(_) => {}
+        }
+        listed
+    }
+
+    /// A ready address: a peer when its targetRef names a namespace (libcluster's pattern).
+    fn address(&mut self, address: &Address) {
+        let ip = cleaned(&address.ip).unwrap_or_default();
+        let namespace = address
+            .target_ref
+            .as_ref()
+            .and_then(|t| cleaned(&t.namespace));
+        match namespace {
+            Some(namespace) => self.peers.push(Peer {
+                ip,
+                namespace,
+                hostname: cleaned(&address.hostname),
+            }),
+            None => self.no_target_ref.push(ip),
         }
     }
 }
@@ -264,15 +325,11 @@ fn endpoint_slices(client: &ApiClient, namespace: &str, query: &str, endpoints: 
         );
     };
     let mut slice_ips = BTreeSet::new();
-    for slice in list["items"].as_array().into_iter().flatten() {
-        for endpoint in slice["endpoints"].as_array().into_iter().flatten() {
-            // Absent `ready` means ready (discovery.k8s.io/v1).
-            if endpoint["conditions"]["ready"].as_bool() == Some(false) {
-                continue;
-            }
-            for ip in endpoint["addresses"].as_array().into_iter().flatten() {
-                slice_ips.extend(text_field(ip));
-            }
+    if let Objects::EndpointSlices(slices) = Objects::read(Kind::EndpointSlice, &list) {
+        let endpoints = slices.iter().flat_map(|s| &s.endpoints);
+        // Absent `ready` means ready (discovery.k8s.io/v1).
+        for endpoint in endpoints.filter(|e| e.conditions.ready != Some(false)) {
+            slice_ips.extend(endpoint.addresses.iter().filter_map(cleaned));
         }
     }
     let endpoint_ips: BTreeSet<String> = endpoints.iter().map(|p| p.ip.clone()).collect();
@@ -309,9 +366,9 @@ struct Peer {
     hostname: Option<String>,
 }
 
-/// libcluster's format_node, from naming's transcription (shared with `simulate`).
+/// libcluster's format_node, from libcluster's transcription (shared with `simulate`).
 fn node_for(input: &CheckInput, peer: &Peer) -> String {
-    let host = crate::naming::libcluster_kubernetes_host(
+    let host = names::kubernetes_host(
         input.shape.mode,
         &peer.ip,
         peer.hostname.as_deref(),
@@ -319,7 +376,7 @@ fn node_for(input: &CheckInput, peer: &Peer) -> String {
         &peer.namespace,
         &input.cluster_name,
     );
-    format!("{}@{host}", input.basename)
+    names::node(&input.basename, &host)
 }
 
 /// Which fact differs between our name and the one built from our own entry.
@@ -341,7 +398,7 @@ fn api_difference(input: &CheckInput, entry: &Peer) -> String {
         ));
     }
     let host = host_of(&input.node_name);
-    let zone = format!(".{}.local", input.cluster_name);
+    let zone = format!(".{}", names::local_zone(&input.cluster_name));
     if input.shape.mode != Mode::Ip && !host.ends_with(&zone) {
         differs.push(format!(
             "domain (libcluster appends {zone}: kubernetes_cluster_name)"
@@ -357,55 +414,15 @@ fn api_difference(input: &CheckInput, entry: &Peer) -> String {
     }
 }
 
-fn text_field(value: &serde_json::Value) -> Option<String> {
-    value.as_str().map(clean)
-}
-
-/// (ready addresses, not-ready IPs, addresses without targetRef) of an EndpointsList.
-fn parse_endpoints(list: &serde_json::Value) -> (Vec<Peer>, Vec<String>, Vec<String>) {
-    let mut peers = Vec::new();
-    let mut not_ready = Vec::new();
-    let mut no_ref = Vec::new();
-    for item in list["items"].as_array().into_iter().flatten() {
-        for subset in item["subsets"].as_array().into_iter().flatten() {
-            for address in subset["addresses"].as_array().into_iter().flatten() {
-                let ip = text_field(&address["ip"]).unwrap_or_default();
-                match text_field(&address["targetRef"]["namespace"]) {
-                    Some(namespace) => peers.push(Peer {
-                        ip,
-                        namespace,
-                        hostname: text_field(&address["hostname"]),
-                    }),
-                    None => no_ref.push(ip),
-                }
-            }
-            for address in subset["notReadyAddresses"].as_array().into_iter().flatten() {
-                not_ready.extend(text_field(&address["ip"]));
-            }
-        }
-    }
-    (peers, not_ready, no_ref)
-}
-
-fn parse_pods(list: &serde_json::Value) -> Vec<Peer> {
-    list["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|pod| {
-            Some(Peer {
-                ip: text_field(&pod["status"]["podIP"])?,
-                namespace: text_field(&pod["metadata"]["namespace"])?,
-                hostname: text_field(&pod["spec"]["hostname"]),
-            })
-        })
-        .collect()
+/// An API string, [`clean`]ed.
+fn cleaned(value: &Option<String>) -> Option<String> {
+    value.as_deref().map(clean)
 }
 
 pub fn status_message(body: &str) -> String {
     serde_json::from_str::<serde_json::Value>(body)
         .ok()
-        .and_then(|v| text_field(&v["message"]))
+        .and_then(|v| v["message"].as_str().map(clean))
         .unwrap_or_else(|| clean(body))
 }
 

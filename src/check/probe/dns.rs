@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, our_ip, timeout_check};
 
 /// `Cluster.Strategy.Kubernetes.DNS`: `:inet_res.getbyname(service, :a)`, names `app@<ip>`.
 pub fn dns_strategy(
@@ -26,6 +26,7 @@ pub fn dns_strategy(
     let id = if v6 { "dns-aaaa" } else { "dns-a" };
     let asked = format!("{rtype} {service} (as inet_res:getbyname does)");
     let lookup = resolver.lookup(service, rtype, SearchRule::InetRes);
+    let servers = Servers::of(&lookup);
     match lookup.outcome {
         Outcome::Found {
             name,
@@ -59,7 +60,7 @@ pub fn dns_strategy(
             None
         }
         Outcome::Timeout => {
-            checks.push(timeout_check(id, asked, input));
+            checks.push(timeout_check(id, asked, input, &servers));
             None
         }
         Outcome::Failed(problem) => {

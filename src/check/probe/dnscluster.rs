@@ -4,7 +4,8 @@
 use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::libcluster::names;
 
 /// phoenixframework/dns_cluster 0.2: A and AAAA of its query through `:inet_res.getbyname`,
 /// each address dialled as `<our basename>@<:inet.ntoa(ip)>`.
@@ -29,13 +30,14 @@ pub fn dnscluster_strategy(
     let mut unanswered = 0;
     for rtype in [RecordType::A, RecordType::Aaaa] {
         let lookup = resolver.lookup(query, rtype, SearchRule::InetRes);
+        let servers = Servers::of(&lookup);
         match lookup.outcome {
             Outcome::Found {
                 records: Records::Addrs(found),
                 ..
             } => addrs.extend(found),
             Outcome::Timeout => {
-                checks.push(timeout_check(ID, asked, input));
+                checks.push(timeout_check(ID, asked, input, &servers));
                 return None;
             }
             // One family only is normal; dns_cluster treats every error as no addresses.
@@ -74,7 +76,7 @@ pub fn dnscluster_strategy(
     Some(
         addrs
             .into_iter()
-            .map(|ip| format!("{}@{}", input.basename, crate::naming::ntoa(ip)))
+            .map(|ip| names::ip_node(&input.basename, ip))
             .collect(),
     )
 }

@@ -2,17 +2,9 @@
 //! libcluster's query, our FQDN among them; when it is not, which fact differs.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Status, host_of, timeout_check};
-use crate::naming::Mode;
-
-/// The domain libcluster's DNSSRV appends: `CLUSTER_DOMAIN`, else `cluster.local.`.
-fn libcluster_srv_domain(input: &CheckInput) -> String {
-    input
-        .libcluster_domain_env
-        .clone()
-        .filter(|d| !d.is_empty())
-        .unwrap_or_else(|| "cluster.local.".into())
-}
+use crate::check::{Check, CheckInput, Servers, Status, host_of, timeout_check};
+use crate::libcluster::Mode;
+use crate::libcluster::names;
 
 /// A kube-dns hash label (kubernetes#51326) or CoreDNS's dashed IP: the pod has no hostname.
 fn looks_generated(label: &str) -> bool {
@@ -38,20 +30,21 @@ pub fn srv_strategy(
         ));
         return None;
     };
-    let domain = libcluster_srv_domain(input);
-    let query = format!("{service}.{namespace}.svc.{domain}");
+    let domain = names::srv_domain(input.libcluster_domain_env.as_deref());
+    let query = names::srv_query(service, namespace, domain);
     let asked = format!("SRV {query} (libcluster's query)");
-    let domain_note = domain_note(input, &domain);
+    let domain_note = domain_note(input, domain);
     let lookup = resolver.lookup(&query, RecordType::Srv, SearchRule::InetRes);
+    let servers = Servers::of(&lookup);
     match lookup.outcome {
         Outcome::Found {
             name,
             records: Records::Srv(srvs),
         } => {
             let targets: Vec<&str> = srvs.iter().map(|s| s.target.as_str()).collect();
-            let names: Vec<String> = targets
+            let dialled: Vec<String> = targets
                 .iter()
-                .map(|t| format!("{}@{t}", input.basename))
+                .map(|t| names::node(&input.basename, t))
                 .collect();
             let answer = format!("{name} -> {}", targets.join(", "));
             let our_host = host_of(&input.node_name);
@@ -68,7 +61,7 @@ pub fn srv_strategy(
                     .because(format!("{cause}{domain_note}"), fix)
             };
             checks.push(check);
-            Some(names)
+            Some(dialled)
         }
         Outcome::NxDomain | Outcome::NoData { .. } => {
             let answer = match &lookup.outcome {
@@ -82,7 +75,7 @@ pub fn srv_strategy(
             None
         }
         Outcome::Timeout => {
-            checks.push(timeout_check("dnssrv", asked, input));
+            checks.push(timeout_check("dnssrv", asked, input, &servers));
             None
         }
         Outcome::Failed(problem) => {

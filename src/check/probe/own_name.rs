@@ -5,10 +5,11 @@ use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{
-    Check, CheckInput, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
+    Check, CheckInput, Servers, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
     timeout_check,
 };
-use crate::naming::{Mode, Strategy};
+use crate::libcluster::names;
+use crate::libcluster::{Mode, Strategy};
 
 /// Every shape: the host part of our name resolves, through the pod's resolver, to our IP.
 pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
@@ -24,6 +25,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
     let rtype = family(input);
     let asked = format!("{rtype} {host} via {}", nameservers(input));
     let lookup = resolver.lookup(host, rtype, SearchRule::Libc);
+    let servers = Servers::of(&lookup);
     let zone_note = zone_mismatch(input, host);
     match lookup.outcome {
         Outcome::Found {
@@ -56,7 +58,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
             let (cause, fix) = missing_record(input, &zone_note);
             Check::new("own-name", Status::Fail, asked, answer).because(cause, fix)
         }
-        Outcome::Timeout => timeout_check("own-name", asked, input),
+        Outcome::Timeout => timeout_check("own-name", asked, input, &servers),
         Outcome::Failed(problem) => Check::new("own-name", Status::Fail, asked, problem)
             .because(
                 "the DNS server could not answer",
@@ -101,7 +103,7 @@ fn zone_mismatch(input: &CheckInput, host: &str) -> String {
         return String::new();
     }
     let zone = match (input.shape.strategy, input.shape.mode) {
-        (Strategy::Kubernetes, _) => format!("{}.local", input.cluster_name),
+        (Strategy::Kubernetes, _) => names::local_zone(&input.cluster_name),
         _ => host.split('.').skip(4).collect::<Vec<_>>().join("."),
     };
     format!(
