@@ -40,6 +40,7 @@ macro_rules! text {
 }
 
 pub mod address;
+pub mod asker;
 pub mod discovered;
 pub mod dns;
 pub mod fly;
