@@ -67,6 +67,11 @@ pub trait Platform: Sync {
         false
     }
 
+    /// Whether the node is named after the address a DNS answer lists for it (`discovered`).
+    fn discovers(&self) -> bool {
+        false
+    }
+
     /// The strategy when none is given, with why (for `--explain`).
     fn default_strategy(&self) -> Option<Sourced<Strategy>> {
         None
@@ -184,6 +189,15 @@ impl<'b> Text<'b> {
     pub const fn len(&self) -> usize {
         self.len
     }
+}
+
+/// Whether the platform called `name` names the node after a DNS answer (dns, railway,
+/// render): `check` then shows a miss beside this host's addresses.
+#[cfg(feature = "check")]
+pub fn discovers(name: &str) -> bool {
+    PLATFORMS
+        .iter()
+        .any(|entry| entry.name == name && entry.platform.discovers())
 }
 
 /// The platform as given (`--platform`), else the first one detected, else the default.
