@@ -243,7 +243,8 @@ pub mod tools {
     pub const SIMULATE_STRATEGY_HELP: &str = text!(
         Text::new()
             .add("libcluster strategy: ")
-            .names(LIBCLUSTER_STRATEGIES, " or ")
+            .names(LIBCLUSTER_STRATEGIES, ", ")
+            .add(" or dnspoll")
     );
     pub const SIMULATE_MODE_HELP: &str = text!(
         Text::new()

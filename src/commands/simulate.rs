@@ -4,7 +4,9 @@
 use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 use crate::files;
+use crate::libcluster::Strategy;
 use crate::libcluster::api;
+use crate::libcluster::family::IpFamily;
 use crate::simulate::{self, Config, Verdict, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
@@ -36,10 +38,17 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
     let from = || format!("--from {}", shown(&args.from));
     let objects =
         api::parse(&bytes).map_err(|err| bad(&from(), None, input::problem(&err), FIX))?;
-    let entries = input::entries(&objects, args.ip_family)
-        .map_err(|problem| bad(&from(), None, problem, FIX))?;
+    let entries = if config.strategy == Strategy::DnsPoll {
+        served(&objects)
+    } else {
+        input::entries(&objects, args.ip_family)
+    }
+    .map_err(|problem| bad(&from(), None, problem, FIX))?;
     let kind = objects.kind();
-    let rows = simulate::simulate(&config, kind, entries)?;
+    let mut rows = simulate::simulate(&config, kind, entries)?;
+    if config.strategy == Strategy::DnsPoll {
+        simulate::other_family(&mut rows, args.ip_family);
+    }
     // A crash dials nobody, so nobody is found.
     let crashes = rows.iter().any(|r| r.verdict == Verdict::Crashes);
     let own = args.self_name.as_deref().map(|me| {
@@ -60,4 +69,20 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         Some((_, None)) => ExitStatus::No,
         _ => ExitStatus::Ok,
     })
+}
+
+/// The endpoints CoreDNS serves for a headless Service: every ready one, of both families (the
+/// Endpoints' primary-family rule is the API strategy's, not DNS's). Read once per family: an
+/// entry listed in either reading is served.
+fn served(objects: &api::Objects) -> std::result::Result<Vec<input::Entry>, String> {
+    let v4 = input::entries(objects, IpFamily::V4)?;
+    let v6 = input::entries(objects, IpFamily::V6)?;
+    Ok(v4
+        .into_iter()
+        .zip(v6)
+        .map(|(a, b)| match (&a.listed, &b.listed) {
+            (input::Listed::No(_), input::Listed::Yes) => b,
+            _ => a,
+        })
+        .collect())
 }
