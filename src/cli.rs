@@ -193,6 +193,10 @@ pub struct SimulateArgs {
 /// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
 #[derive(Args, Debug)]
 pub struct AdviseArgs {
+    /// Where the release runs: kubernetes, fly, swarm, compose, railway, render or nomad
+    /// [default: kubernetes]
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Option<String>,
     /// May the pods run under a service account allowed to list Endpoints? yes or no
     #[arg(long, value_name = "yes|no")]
     pub service_account: Option<String>,
@@ -206,7 +210,8 @@ pub struct AdviseArgs {
     /// The Kubernetes namespace
     #[arg(long, value_name = "NS", default_value = "default")]
     pub namespace: String,
-    /// The headless Service [default: <app>-headless]
+    /// The headless Service [default: <app>-headless]; with --platform swarm, compose or nomad
+    /// the service whose DNS name lists the nodes [default: <app>]
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
     #[arg(long, value_name = "FAMILY", default_value = "ipv4", help = tools::ADVISE_FAMILY_HELP,

@@ -8,6 +8,8 @@ use std::str::FromStr;
 
 use serde_json::json;
 
+pub mod platforms;
+
 use crate::error::{Result, bad_flag as bad};
 use crate::libcluster::erlang;
 use crate::libcluster::family::IpFamily;

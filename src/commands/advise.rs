@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+use crate::advise::platforms::{self, Platform};
 use crate::advise::{self, Answers, Given};
 use crate::atomic;
 use crate::cli::{AdviseArgs, TextOrJson};
@@ -14,6 +15,9 @@ use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if let Some(platform) = platform(&args, interactive)? {
+        return off_kubernetes(&args, platform, interactive);
+    }
     let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
     decision.check_names(&answers)?;
@@ -27,6 +31,78 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     }
     let text = if json_out {
         advise::to_json(&answers, &decision, &files)
+    } else {
+        advise::to_text(&files)
+    };
+    super::print(text.as_bytes())?;
+    Ok(ExitStatus::Ok)
+}
+
+/// `--platform`, asked for on a terminal (an empty answer is Kubernetes); `None`: Kubernetes.
+fn platform(args: &AdviseArgs, interactive: bool) -> Result<Option<&'static Platform>> {
+    let given = match &args.platform {
+        Some(given) => given.clone(),
+        None if interactive => {
+            let question = format!(
+                "Where does the release run ({}) [kubernetes]",
+                platforms::names()
+            );
+            let line = ask(&question)?;
+            if line.is_empty() {
+                return Ok(None);
+            }
+            line
+        }
+        None => return Ok(None),
+    };
+    platforms::find(&given)
+}
+
+/// The advice for a platform off Kubernetes: only the release name is asked for.
+fn off_kubernetes(
+    args: &AdviseArgs,
+    platform: &'static Platform,
+    interactive: bool,
+) -> Result<ExitStatus> {
+    // The Kubernetes questions have no meaning here: said, rather than ignored.
+    for (flag, given) in [
+        ("--service-account", args.service_account.is_some()),
+        ("--workload", args.workload.is_some()),
+    ] {
+        if given {
+            return Err(bad(
+                flag,
+                None,
+                &format!(
+                    "is a Kubernetes question, and --platform is {}",
+                    platform.name
+                ),
+                &format!("drop {flag}, or use --platform kubernetes"),
+            ));
+        }
+    }
+    let app = answer(
+        args.app.clone(),
+        "--app",
+        "The release name (the part before '@')",
+        interactive,
+    )?;
+    let answers = platforms::Answers::validated(
+        platform,
+        app,
+        args.service.clone(),
+        args.ip_family == advise::Family::V6,
+    )?;
+    let files = platforms::render(&answers);
+    if let Some(dir) = &args.output {
+        write_all(dir, &files)?;
+        for (name, _) in &files {
+            eprintln!("relnode: wrote {}", shown(dir.join(name)));
+        }
+        return Ok(ExitStatus::Ok);
+    }
+    let text = if args.format == TextOrJson::Json {
+        platforms::to_json(&answers, &files)
     } else {
         advise::to_text(&files)
     };
@@ -96,6 +172,15 @@ fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) 
             &format!("give {flag} ({question}); relnode advise asks only on a terminal"),
         ));
     }
+    let line = ask(question)?;
+    if line.is_empty() {
+        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
+    }
+    Ok(line)
+}
+
+/// One question on the terminal; the answer trimmed.
+fn ask(question: &str) -> Result<String> {
     let mut stderr = std::io::stderr();
     write!(stderr, "{question}? ").ok();
     stderr.flush().ok();
@@ -105,11 +190,7 @@ fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) 
         .take(4096)
         .read_line(&mut line)
         .context("cannot read the answer from the terminal")?;
-    let line = line.trim();
-    if line.is_empty() {
-        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
-    }
-    Ok(line.to_owned())
+    Ok(line.trim().to_owned())
 }
 
 /// Every file into `dir`, each atomically. All targets are checked first (regular files or
