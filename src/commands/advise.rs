@@ -73,7 +73,7 @@ fn off_kubernetes(
             return Err(bad(
                 flag,
                 None,
-                &format!(
+                format!(
                     "is a Kubernetes question, and --platform is {}",
                     platform.name
                 ),

@@ -31,12 +31,6 @@ impl Asker {
         }
     }
 
-    /// The questions in words: `A and AAAA` / `A`.
-    pub fn types_text(&self) -> String {
-        let all: Vec<String> = self.types.iter().map(ToString::to_string).collect();
-        all.join(" and ")
-    }
-
     /// The name the search list makes of `name` when that one has addresses (as getbyname,
     /// which DNSPoll does not use, would find them).
     pub fn search_list_name(&self, resolver: &Resolver, name: &str) -> Option<String> {
@@ -95,5 +89,30 @@ impl Asker {
             }
         }
         Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_strategy_asks_as_its_resolver_does() {
+        let poll = Asker::new(Strategy::DnsPoll);
+        assert_eq!(
+            (poll.rule, poll.types),
+            (SearchRule::AsGiven, &[RecordType::A, RecordType::Aaaa][..])
+        );
+        let cluster = Asker::new(Strategy::DnsCluster);
+        assert_eq!(
+            (cluster.rule, cluster.types),
+            (SearchRule::InetRes, &[RecordType::A, RecordType::Aaaa][..])
+        );
+        // libcluster's Kubernetes.DNS asks for A records only.
+        let dns = Asker::new(Strategy::Dns);
+        assert_eq!(
+            (dns.rule, dns.types),
+            (SearchRule::InetRes, &[RecordType::A][..])
+        );
     }
 }

@@ -68,6 +68,7 @@ pub trait Platform: Sync {
     }
 
     /// Whether the node is named after the address a DNS answer lists for it (`discovered`).
+    #[cfg_attr(not(feature = "check"), allow(dead_code))]
     fn discovers(&self) -> bool {
         false
     }

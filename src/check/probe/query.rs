@@ -62,7 +62,8 @@ pub fn query_strategy(
         return None;
     };
     let asker = Asker::new(input.shape.strategy);
-    let asked = format!("{} {query} ({})", asker.types_text(), words.how);
+    let types: Vec<String> = asker.types.iter().map(ToString::to_string).collect();
+    let asked = format!("{} {query} ({})", types.join(" and "), words.how);
     let mut addrs: Vec<IpAddr> = Vec::new();
     let mut missing = Vec::new();
     let mut unanswered = 0;
