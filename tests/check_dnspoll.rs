@@ -403,3 +403,24 @@ fn railway_and_render_are_checked_through_their_platform() {
         stdout(&out)
     );
 }
+
+#[test]
+#[ignore = "needs root"]
+fn dnscluster_on_kubernetes_says_a_miss_as_before() {
+    let task = Task::new();
+    // The kubernetes platform with a pod IP: no local addresses, 0.2's cause and fix.
+    let args = [
+        "--strategy",
+        "dnscluster",
+        "--query",
+        "tasks.app",
+        "--pod-ip",
+        "10.0.9.8",
+    ];
+    let report = task.report(&args, &[], 1);
+    assert!(
+        report.contains("      cause: our IP 10.0.9.8 is not among the query's addresses: peers never dial this node\n      fix: point the query at the Service that selects this pod, add publishNotReadyAddresses: true, or use --wait until the pod is ready\nnames dns_cluster would dial (3):\n"),
+        "{report}"
+    );
+    assert!(!report.contains("this host has"), "{report}");
+}

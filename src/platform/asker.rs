@@ -45,15 +45,20 @@ impl Asker {
         })
     }
 
-    /// Each question, in the strategy's order, with its lookup; after one that got no
-    /// believable answer (a timeout, a server failure) nothing more is asked.
-    pub fn lookups(&self, resolver: &Resolver, name: &str) -> Vec<(RecordType, Lookup)> {
+    /// Each question, in the strategy's order, with its lookup; after one whose outcome
+    /// `stop` picks nothing more is asked.
+    pub fn lookups(
+        &self,
+        resolver: &Resolver,
+        name: &str,
+        stop: impl Fn(&Outcome) -> bool,
+    ) -> Vec<(RecordType, Lookup)> {
         let mut all = Vec::new();
         for rtype in self.types {
             let lookup = resolver.lookup(name, *rtype, self.rule);
-            let stop = matches!(lookup.outcome, Outcome::Timeout | Outcome::Failed(_));
+            let last = stop(&lookup.outcome);
             all.push((*rtype, lookup));
-            if stop {
+            if last {
                 break;
             }
         }
@@ -63,7 +68,9 @@ impl Asker {
     /// Every address the answers list; `Err` when a question got no believable answer.
     pub fn ask(&self, resolver: &Resolver, name: &str) -> Result<Vec<IpAddr>, String> {
         let mut found = Vec::new();
-        for (rtype, lookup) in self.lookups(resolver, name) {
+        // A question with no believable answer ends the attempt: it is retried whole.
+        let unanswered = |o: &Outcome| matches!(o, Outcome::Timeout | Outcome::Failed(_));
+        for (rtype, lookup) in self.lookups(resolver, name, unanswered) {
             match lookup.outcome {
                 Outcome::Found {
                     records: Records::Addrs(addrs),

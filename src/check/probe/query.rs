@@ -67,7 +67,9 @@ pub fn query_strategy(
     let mut addrs: Vec<IpAddr> = Vec::new();
     let mut missing = Vec::new();
     let mut unanswered = 0;
-    for (rtype, lookup) in asker.lookups(resolver, query) {
+    // After a timeout no time is left; a server failure is one family's, the other is asked.
+    let timeout = |o: &Outcome| matches!(o, Outcome::Timeout);
+    for (rtype, lookup) in asker.lookups(resolver, query, timeout) {
         let servers = Servers::of(&lookup);
         match lookup.outcome {
             Outcome::Found {
