@@ -92,9 +92,10 @@ pub fn query_strategy(
     }
     if addrs.is_empty() {
         let check = Check::new(id, Status::Fail, asked, missing.join("; "));
-        let check = empty(input, resolver, &asker, query, check, &words);
-        // Both families ended in a server failure: no answer yet, nothing known.
-        checks.push(if unanswered == 2 {
+        let (check, known) = empty(input, resolver, &asker, query, check, &words);
+        // Both families ended in a server failure: no answer yet, nothing known (unless the
+        // search list showed where the nodes are).
+        checks.push(if unanswered == 2 && !known {
             check.not_run()
         } else {
             check
@@ -121,7 +122,8 @@ pub fn query_strategy(
     )
 }
 
-/// The query lists nothing: why, by strategy and platform.
+/// The query lists nothing: why, by strategy and platform; `true` when the cause is known
+/// (DNSPoll's query lists nodes only through the search list).
 fn empty(
     input: &CheckInput,
     resolver: &Resolver,
@@ -129,26 +131,29 @@ fn empty(
     query: &str,
     check: Check,
     words: &Words,
-) -> Check {
+) -> (Check, bool) {
     // DNSPoll never applies the search list; say so when only the search list finds nodes.
     if asker.rule == SearchRule::AsGiven {
         if let Some(full) = asker.search_list_name(resolver, query) {
-            return check.because(
+            let check = check.because(
                 format!("{query} has no address as given, and DNSPoll asks it as given (inet_res:lookup, no search list); only resolv.conf's search list makes it {full}, which lists nodes: DNSPoll dials nothing"),
                 format!("set DNSPoll's query: (and relnode --query) to {full}, or use dns_cluster or Kubernetes.DNS, which apply the search list"),
             );
+            return (check, true);
         }
     }
     if input.local.is_none() {
-        return check.because(
-            "the query lists no node: dns_cluster dials nothing",
+        let check = check.because(
+            format!("the query lists no node: {} dials nothing", words.dialler),
             "set DNS_CLUSTER_QUERY (relnode --query) to the headless Service's name (with publishNotReadyAddresses: true) or, on Fly, <app>.internal",
         );
+        return (check, false);
     }
-    check.because(
+    let check = check.because(
         format!("the query lists no node: {} dials nothing. A Docker Swarm task is listed in tasks.<service> only once healthy when its image has a HEALTHCHECK, a Kubernetes headless Service without publishNotReadyAddresses lists a pod only once ready, or the query names no service", words.dialler),
         "give the HEALTHCHECK a start period (or set publishNotReadyAddresses: true), use --wait, and check the query: tasks.<service> on Swarm, <service> on Compose, <svc>.service.consul with Consul, RAILWAY_PRIVATE_DOMAIN on Railway",
-    )
+    );
+    (check, false)
 }
 
 /// Ours is not among the addresses: the answer beside this host's addresses, and the mistake
