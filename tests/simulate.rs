@@ -264,6 +264,38 @@ const CASES: &[Case] = &[
         ],
         flagged: &[],
     },
+    Case {
+        what: "dual-stack EndpointSlices through Kubernetes.DNS: CoreDNS serves the A records whatever the primary family",
+        file: "endpointslices-dual-stack.json",
+        args: &["--strategy", "dns", "--ip-family", "ipv6"],
+        want: &[
+            ("dials", "app@10.42.0.10"),
+            ("skips", "10.42.0.11"),
+            ("skips", "10.42.0.12"),
+            ("dials", "app@10.42.0.13"),
+            ("skips", "fd00:42::10"),
+        ],
+        flagged: &[
+            ("10.42.0.11", "ready endpoints only"),
+            ("fd00:42::10", "A records only"),
+        ],
+    },
+    Case {
+        what: "dual-stack EndpointSlices through DNSSRV mode dns: one SRV target per family, both dialled",
+        file: "endpointslices-dual-stack-deployment.json",
+        args: &["--strategy", "dnssrv", "--mode", "dns"],
+        want: &[
+            (
+                "dials",
+                "app@10-42-1-49.web-headless.shop.svc.cluster.local",
+            ),
+            (
+                "dials",
+                "app@fd00-42--49.web-headless.shop.svc.cluster.local",
+            ),
+        ],
+        flagged: &[],
+    },
 ];
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 use crate::files;
-use crate::libcluster::api;
+use crate::libcluster::{Strategy, api};
 use crate::simulate::{self, Config, Verdict, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
@@ -36,7 +36,12 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
     let from = || format!("--from {}", shown(&args.from));
     let objects =
         api::parse(&bytes).map_err(|err| bad(&from(), None, input::problem(&err), FIX))?;
-    let entries = input::entries(&objects, args.ip_family)
+    // The DNS strategies read what the cluster DNS serves from the slices, both families.
+    let reader = match config.strategy {
+        Strategy::Kubernetes => input::Reader::Endpoints(args.ip_family),
+        _ => input::Reader::ClusterDns,
+    };
+    let entries = input::entries(&objects, reader)
         .map_err(|problem| bad(&from(), None, problem, FIX))?;
     let kind = objects.kind();
     let rows = simulate::simulate(&config, kind, entries)?;

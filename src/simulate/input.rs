@@ -95,9 +95,19 @@ pub fn read_stdin() -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Who reads the EndpointSlices: the Endpoints object the control plane mirrors from them
+/// (libcluster's API strategy), or the cluster DNS, which serves from the slices themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// Through Endpoints, which carry a dual-stack Service's primary family only.
+    Endpoints(IpFamily),
+    /// CoreDNS: every ready endpoint of every slice, both families (A and AAAA, SRV targets).
+    ClusterDns,
+}
+
 /// The entries of one answer, in its order; an empty answer is refused (libcluster would
-/// dial nobody). `primary`: a dual-stack Service's first family.
-pub fn entries(objects: &Objects, primary: IpFamily) -> Result<Vec<Entry>, String> {
+/// dial nobody).
+pub fn entries(objects: &Objects, reader: Reader) -> Result<Vec<Entry>, String> {
     if objects.is_empty() {
         return Err(EMPTY.into());
     }
@@ -105,7 +115,7 @@ pub fn entries(objects: &Objects, primary: IpFamily) -> Result<Vec<Entry>, Strin
     match objects {
         Objects::Endpoints(items) => items.iter().for_each(|e| endpoints(e, &mut entries)),
         Objects::Pods(items) => entries.extend(items.iter().map(pod)),
-        Objects::EndpointSlices(items) => slices(items, primary, &mut entries),
+        Objects::EndpointSlices(items) => slices(items, reader, &mut entries),
     }
     Ok(entries)
 }
@@ -217,8 +227,9 @@ fn pod(obj: &Pod) -> Entry {
 /// EndpointSlices, read as the Endpoints object the control plane mirrors from them:
 /// `ready` endpoints go to `addresses`, not-ready ones to `notReadyAddresses`, terminating
 /// ones are dropped (unless `ready`, which only `publishNotReadyAddresses` gives them).
-/// A dual-stack Service's Endpoints carry its primary family only.
-fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
+/// A dual-stack Service's Endpoints carry its primary family only; the cluster DNS serves
+/// both (CoreDNS reads the slices, not the Endpoints).
+fn slices(items: &[EndpointSlice], reader: Reader, out: &mut Vec<Entry>) {
     let key = |s: &EndpointSlice| (s.meta.namespace.clone(), s.service.clone());
     // Services with slices of both families: only the primary family reaches Endpoints.
     let dual: Vec<(Option<String>, Option<String>)> = items
@@ -231,16 +242,22 @@ fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
                 .any(|o| o.address_type == AddressType::Ipv4 && key(o) == *k)
         })
         .collect();
-    let ipv6_primary = primary == IpFamily::V6;
+    let ipv6_primary = reader == Reader::Endpoints(IpFamily::V6);
+    let dns = reader == Reader::ClusterDns;
     for slice in items {
         let from = object_name("EndpointSlice", &slice.meta);
-        let secondary =
-            dual.contains(&key(slice)) && (slice.address_type == AddressType::Ipv6) != ipv6_primary;
+        let secondary = !dns
+            && dual.contains(&key(slice))
+            && (slice.address_type == AddressType::Ipv6) != ipv6_primary;
         for ep in &slice.endpoints {
             let c = ep.conditions;
             let mut warnings = Vec::new();
             let listed = if slice.address_type == AddressType::Fqdn {
-                Listed::No("addressType FQDN: never mirrored into Endpoints".into())
+                Listed::No(if dns {
+                    "addressType FQDN: the cluster DNS serves no record for it".into()
+                } else {
+                    "addressType FQDN: never mirrored into Endpoints".into()
+                })
             } else if secondary {
                 Listed::No(format!(
                     "dual stack: Endpoints carry only the Service's primary family, taken as {} (--ip-family {} if the Service lists {} first)",
@@ -261,9 +278,13 @@ fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
                         Listed::Yes
                     }
                     Some(false) if c.terminating == Some(true) => Listed::No(format!(
-                        "terminating{}: the Endpoints controller drops it, so libcluster no longer dials it",
-                        if c.serving == Some(true) { " (still serving)" } else { "" }
+                        "terminating{}: {}, so libcluster no longer dials it",
+                        if c.serving == Some(true) { " (still serving)" } else { "" },
+                        if dns { "the cluster DNS serves ready endpoints only" } else { "the Endpoints controller drops it" }
                     )),
+                    Some(false) if dns => Listed::No(
+                        "not ready: the cluster DNS serves ready endpoints only (publishNotReadyAddresses: true on the Service serves every pod)".into(),
+                    ),
                     Some(false) => Listed::No(
                         "not ready: it is mirrored into notReadyAddresses, which libcluster never reads (publishNotReadyAddresses: true on the Service lists every pod in addresses)".into(),
                     ),
@@ -296,7 +317,7 @@ mod tests {
 
     fn parse_str(s: &str) -> Result<Vec<Entry>, String> {
         let objects = api::parse(s.as_bytes()).map_err(|err| problem(&err))?;
-        entries(&objects, IpFamily::V4)
+        entries(&objects, Reader::Endpoints(IpFamily::V4))
     }
 
     #[test]

@@ -508,7 +508,11 @@ mod tests {
 
     fn rows(config: &Config, doc: &str) -> Vec<Row> {
         let objects = crate::libcluster::api::parse(doc.as_bytes()).expect("valid document");
-        let entries = input::entries(&objects, IpFamily::V4).expect("entries");
+        let reader = match config.strategy {
+            Strategy::Kubernetes => input::Reader::Endpoints(IpFamily::V4),
+            _ => input::Reader::ClusterDns,
+        };
+        let entries = input::entries(&objects, reader).expect("entries");
         simulate(config, objects.kind(), entries).expect("simulates")
     }
 
