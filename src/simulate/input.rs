@@ -115,9 +115,68 @@ pub fn entries(objects: &Objects, reader: Reader) -> Result<Vec<Entry>, String> 
     match objects {
         Objects::Endpoints(items) => items.iter().for_each(|e| endpoints(e, &mut entries)),
         Objects::Pods(items) => entries.extend(items.iter().map(pod)),
-        Objects::EndpointSlices(items) => slices(items, reader, &mut entries),
+        Objects::EndpointSlices(items) => {
+            slices(items, reader, &mut entries);
+            if matches!(reader, Reader::Endpoints(_)) {
+                past_the_cap(&mut entries);
+            }
+        }
     }
     Ok(entries)
+}
+
+/// The addresses one Endpoints object holds at most; the control plane truncates the rest
+/// and sets `endpoints.kubernetes.io/over-capacity: truncated`.
+pub const ENDPOINTS_CAP: usize = 1000;
+
+/// What the reader should know about the answer as a whole: an Endpoints object cut at the
+/// cap, or slices of a Service with more ready endpoints than its Endpoints can hold.
+pub fn notes(objects: &Objects, reader: Reader, entries: &[Entry]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Objects::Endpoints(items) = objects {
+        for e in items.iter().filter(|e| e.meta.over_capacity.is_some()) {
+            let value = e.meta.over_capacity.as_deref().unwrap_or_default();
+            notes.push(format!(
+                "{} is over capacity (endpoints.kubernetes.io/over-capacity: {value}): the control plane keeps at most {ENDPOINTS_CAP} addresses in it, so the addresses past the cap are missing here and libcluster will not see them{}",
+                object_name("Endpoints", &e.meta),
+                if reader == Reader::ClusterDns {
+                    "; the cluster DNS serves from EndpointSlices, which hold them all: simulate from kubectl get endpointslices"
+                } else {
+                    "; split the cluster, or see them all with kubectl get endpointslices"
+                }
+            ));
+        }
+    }
+    let cut = entries
+        .iter()
+        .filter(|e| matches!(&e.listed, Listed::No(why) if why.starts_with(PAST_THE_CAP)))
+        .count();
+    if cut > 0 {
+        notes.push(format!(
+            "{cut} ready address(es) past the {ENDPOINTS_CAP} the mirrored Endpoints object holds: libcluster will not see them (marked below)"
+        ));
+    }
+    notes
+}
+
+const PAST_THE_CAP: &str = "past the 1000 addresses";
+
+/// Slices read as Endpoints: past the cap, a Service's ready endpoints are cut (ready ones
+/// are kept first, so only ready ones past the cap are lost to libcluster).
+fn past_the_cap(entries: &mut [Entry]) {
+    let mut seen: std::collections::HashMap<(Option<String>, Option<String>), usize> =
+        std::collections::HashMap::new();
+    for entry in entries.iter_mut().filter(|e| e.listed == Listed::Yes) {
+        let count = seen
+            .entry((entry.object_namespace.clone(), entry.service.clone()))
+            .or_default();
+        *count += 1;
+        if *count > ENDPOINTS_CAP {
+            entry.listed = Listed::No(format!(
+                "{PAST_THE_CAP} the Service's Endpoints object holds (endpoints.kubernetes.io/over-capacity: truncated): libcluster will not see it"
+            ));
+        }
+    }
 }
 
 fn object_name(kind: &str, meta: &Meta) -> String {
