@@ -1158,6 +1158,36 @@ fn api_empty_endpoints_explained_and_slices_disagreeing_warned() {
     );
 }
 
+/// Text from the API server is printed with control and bidi characters escaped: a U+202E
+/// in a Status message cannot reorder the line it is printed on.
+#[test]
+#[ignore = "needs root"]
+fn api_text_with_bidi_controls_is_escaped() {
+    root_or_skip();
+    let c = Cluster::new("apibidi", "cluster.local");
+    let pki = pki("kubernetes");
+    c.write("sa/ca.crt", &pki.ca_pem);
+    let message = r"namespace \u202ens1\u2066 not found\u001b[2J"; // JSON escapes
+    let server = ApiServer::start(
+        &c,
+        &pki,
+        vec![(
+            "/api/v1/namespaces/ns1/endpoints",
+            404,
+            format!(r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"{message}","reason":"NotFound","code":404}}"#),
+        )],
+    );
+    let report = api_check(&c, &server, &[]);
+    assert!(
+        !report.contains('\u{202e}') && !report.contains('\u{2066}') && !report.contains('\u{1b}'),
+        "{report:?}"
+    );
+    assert!(
+        line(&report, "api-list").contains(r"namespace \u{202e}ns1\u{2066} not found\u{1b}[2J"),
+        "{report}"
+    );
+}
+
 #[test]
 #[ignore = "needs root"]
 fn api_pods_lookup_builds_hostname_names() {

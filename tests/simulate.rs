@@ -647,3 +647,25 @@ fn an_ip_that_is_not_one_is_named() {
         );
     }
 }
+
+/// Text from the input is printed escaped: an ESC, a newline or a bidi override inside a
+/// field can neither colour the terminal nor forge a line.
+#[test]
+fn control_and_bidi_characters_from_the_input_are_escaped() {
+    let doc = r#"{"kind":"Endpoints","metadata":{"name":"db","namespace":"shop"},"subsets":[{"addresses":[
+        {"ip":"10.0.0.1","hostname":"db-0\u001b[31m\ndials   app@forged","targetRef":{"kind":"Pod","name":"p\u202eevil\u2066","namespace":"shop"}}]}]}"#;
+    let out = simulate_doc("escape", doc, &["--mode", "hostname"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}') && !stdout.contains('\u{2066}'),
+        "{stdout:?}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("dials   app@forged")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\\u{1b}[31m\\ndials   app@forged") && stdout.contains("p\\u{202e}evil\\u{2066}"),
+        "{stdout}"
+    );
+}

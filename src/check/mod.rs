@@ -261,20 +261,11 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput, servers: &
         .not_run()
 }
 
-/// A string from a peer or the API, safe to print: control characters escaped, cut to 256 characters.
+/// A string from a peer or the API, safe to print: control and bidi characters escaped
+/// ([`crate::error::escaped`], the rule for all input), cut to 256 characters.
 pub fn clean(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(256)
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
+    let cut: String = value.chars().take(256).collect();
+    let mut out = crate::error::escaped(&cut);
     if value.chars().count() > 256 {
         out.push('…');
     }

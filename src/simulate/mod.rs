@@ -459,27 +459,35 @@ pub fn to_text(
     notes: &[String],
     own: Option<(&str, Option<&str>)>,
 ) -> String {
-    let mut out = format!("# {}\n", config.describe_shape(kind));
+    // Every text here may come from the input: escaped, so a newline or an escape sequence
+    // inside a field cannot forge or hide a line.
+    let e = crate::error::escaped;
+    let mut out = format!("# {}\n", e(&config.describe_shape(kind)));
     for note in notes {
-        out += &format!("# note: {note}\n");
+        out += &format!("# note: {}\n", e(note));
     }
     let shown = |r: &Row| {
-        r.name
+        e(&r.name
             .clone()
             .or_else(|| r.ip.clone())
-            .unwrap_or_else(|| "-".into())
+            .unwrap_or_else(|| "-".into()))
     };
     let width = rows.iter().map(|r| shown(r).len()).max().unwrap_or(0);
     for r in rows {
-        out += &format!("{:<7} {:<width$}  {}\n", r.verdict.word(), shown(r), r.from);
+        out += &format!(
+            "{:<7} {:<width$}  {}\n",
+            r.verdict.word(),
+            shown(r),
+            e(&r.from)
+        );
         if let Some(reason) = &r.reason {
-            out += &format!("        why: {reason}\n");
+            out += &format!("        why: {}\n", e(reason));
         }
         for p in &r.problems {
-            out += &format!("        problem: {p}\n");
+            out += &format!("        problem: {}\n", e(p));
         }
         for w in &r.warnings {
-            out += &format!("        warning: {w}\n");
+            out += &format!("        warning: {}\n", e(w));
         }
     }
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
@@ -494,7 +502,8 @@ pub fn to_text(
             "# libcluster 3.5.0 crashes on {crashes} address(es) above: it dials no node at all while they are listed\n"
         );
     }
-    match own {
+    let own = own.map(|(me, from)| (e(me), from.map(e)));
+    match own.as_ref().map(|(me, from)| (me.as_str(), from.as_deref())) {
         Some((me, Some(from))) => out += &format!("# self {me}: dialled ({from})\n"),
         Some((me, None)) if rows.is_empty() => {
             out += &format!(
