@@ -574,10 +574,17 @@ fn a_repeated_address_is_one_node() {
     let out = simulate_doc("repeat", &doc, &[]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(stdout.contains("# 1 dialled (0 with a problem)"), "{stdout}");
+    assert!(
+        stdout.contains("# 1 dialled (0 with a problem)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("counted once"), "{stdout}");
     let out = simulate_doc("repeat-json", &doc, &["--format", "json"]);
-    assert!(text(&out.stdout).contains("\"dialled\": 1"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("\"dialled\": 1"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 /// An Endpoints object holds 1,000 addresses at most: the annotation says the rest are
@@ -590,7 +597,9 @@ fn the_endpoints_cap_is_named() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("# note: Endpoints shop/db is over capacity")
-            && stdout.contains("addresses past the cap are missing here and libcluster will not see them"),
+            && stdout.contains(
+                "addresses past the cap are missing here and libcluster will not see them"
+            ),
         "{stdout}"
     );
     let endpoints: Vec<String> = (0..1001)
@@ -608,13 +617,21 @@ fn the_endpoints_cap_is_named() {
     );
     let out = simulate_doc("cap-slices", &slices, &[]);
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("# 1000 dialled"), "{}", &stdout[stdout.len() - 400..]);
+    assert!(
+        stdout.contains("# 1000 dialled"),
+        "{}",
+        &stdout[stdout.len() - 400..]
+    );
     assert!(
         notes_of(&stdout, "10.1.4.0").contains("past the 1000 addresses"),
         "{}",
         &stdout[stdout.len() - 600..]
     );
-    assert!(stdout.contains("# note: 1 ready address(es) past the 1000"), "{}", &stdout[..600]);
+    assert!(
+        stdout.contains("# note: 1 ready address(es) past the 1000"),
+        "{}",
+        &stdout[..600]
+    );
 }
 
 /// An empty list is valid: with --self it says the name is not dialled (exit 1); without,
@@ -665,7 +682,8 @@ fn control_and_bidi_characters_from_the_input_are_escaped() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("\\u{1b}[31m\\ndials   app@forged") && stdout.contains("p\\u{202e}evil\\u{2066}"),
+        stdout.contains("\\u{1b}[31m\\ndials   app@forged")
+            && stdout.contains("p\\u{202e}evil\\u{2066}"),
         "{stdout}"
     );
 }

@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{ApiTarget, CheckInput, Lookup};
+use super::{ApiTarget, CheckInput, Lookup, dns};
 use crate::error::{InputError, shown};
 use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
@@ -48,7 +48,7 @@ pub fn prepare(
     let ip_lookup = ip_lookup(lookup)?;
     let (dist_port, dist_tls) = dist(lookup)?;
     // The resolver: check asks the nameservers the pod's resolv.conf names.
-    let (resolv_path, resolv) = resolv_conf(lookup)?;
+    let (resolv_path, resolv, resolv_zones) = resolv_conf(lookup)?;
     let sa_dir = lookup
         .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
         .value;
@@ -96,6 +96,7 @@ pub fn prepare(
         cluster_name,
         libcluster_domain_env,
         resolv,
+        resolv_zones,
         service_account_dir: sa_dir,
         api,
         selector,
@@ -135,7 +136,7 @@ impl InputValue for Lookup {
 }
 
 /// The pod's resolv.conf; check cannot run without it.
-fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf)> {
+fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf, dns::Zones)> {
     let resolv_path = lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)?;
     let resolv_bytes =
         files::read_limited(&resolv_path.value, files::MAX_KUBELET_FILE).map_err(|err| {
@@ -155,7 +156,12 @@ fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf)
                 ),
             }
         })?;
-    Ok((resolv_path.value, kubelet::ResolvConf::parse(&resolv_bytes)))
+    // ResolvConf keeps the addresses; the zones of link-local ones are read beside it.
+    Ok((
+        resolv_path.value,
+        kubelet::ResolvConf::parse(&resolv_bytes),
+        dns::nameserver_zones(&resolv_bytes),
+    ))
 }
 
 /// The facts' domain, else derived as the naming path derives it (`--cluster-domain`,

@@ -73,6 +73,8 @@ pub struct CheckInput {
     /// and the API host.
     pub libcluster_domain_env: Option<String>,
     pub resolv: ResolvConf,
+    /// The zones of resolv.conf's link-local nameservers (`fe80::1%eth0`).
+    pub resolv_zones: dns::Zones,
     pub service_account_dir: PathBuf,
     pub api: ApiTarget,
     /// libcluster's `kubernetes_selector`.
@@ -144,6 +146,7 @@ pub fn run_with_wait(
 /// One pass over every check the shape has.
 pub fn run(input: &CheckInput, deadline: Option<Instant>) -> Report {
     let mut resolver = Resolver::new(input.resolv.clone(), input.timeout);
+    resolver.zones = input.resolv_zones.clone();
     if let Some(deadline) = deadline {
         resolver = resolver.until(deadline);
     }
@@ -261,6 +264,32 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput, servers: &
         .not_run()
 }
 
+/// The line for a lookup that failed other than by timing out; which part failed (the pod's
+/// resolv.conf, or the DNS server) decides the cause. A resolv.conf without a nameserver is a
+/// wrong setup (exit 1), a server that cannot answer is a check that could not run.
+fn dns_failed(id: &'static str, asked: String, problem: String) -> Check {
+    if problem == dns::NO_NAMESERVER {
+        return Check::new(id, Status::Fail, asked, problem).because(
+            "the pod's resolv.conf names no nameserver, so no name resolves in the pod (no DNS server was asked)",
+            "leave the pod's dnsPolicy at ClusterFirst (or give dnsConfig.nameservers); or point --resolv-conf (RELNODE_RESOLV_CONF) at the file the release reads",
+        );
+    }
+    Check::new(id, Status::Fail, asked, problem)
+        .because(
+            "the DNS server could not answer: an error code, or an answer that is malformed or does not fit",
+            "check CoreDNS's logs (kubectl -n kube-system logs -l k8s-app=kube-dns)",
+        )
+        .not_run()
+}
+
+/// The line for an answer with records of another type than asked (a server bug).
+fn other_type(id: &'static str, asked: String) -> Check {
+    Check::new(id, Status::Fail, asked, "an answer of another type").because(
+        "the DNS server answered with records of another type than asked",
+        "check CoreDNS's logs and configuration (rewrite or template plugins); report the answer to relnode if CoreDNS is plain",
+    )
+}
+
 /// A string from a peer or the API, safe to print: control and bidi characters escaped
 /// ([`crate::error::escaped`], the rule for all input), cut to 256 characters.
 pub fn clean(value: &str) -> String {
@@ -292,6 +321,7 @@ mod tests {
             cluster_name: "cluster".into(),
             libcluster_domain_env: None,
             resolv: ResolvConf::default(),
+            resolv_zones: Vec::new(),
             service_account_dir: PathBuf::new(),
             api: ApiTarget {
                 host: "127.0.0.1".into(),

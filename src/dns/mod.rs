@@ -16,7 +16,7 @@ mod transport;
 mod wire;
 
 use std::fmt;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use transport::AskError;
@@ -81,6 +81,9 @@ impl Records {
         }
     }
 }
+
+/// The problem of a lookup with no server to ask: the pod's resolv.conf lists none.
+pub const NO_NAMESERVER: &str = "resolv.conf names no nameserver";
 
 /// How one lookup ended. NXDOMAIN (the name does not exist) and no-data (it exists, but has
 /// no record of this type) have different causes in Kubernetes, so they stay apart.
@@ -202,6 +205,42 @@ pub struct Resolver {
     pub deadline: Option<Instant>,
     /// The port nameservers are asked on: 53, except for tests' own servers.
     pub port: u16,
+    /// The interface (scope id) of each link-local nameserver given with a zone
+    /// (`nameserver fe80::1%eth0`): without it, the query has no link to leave by.
+    pub zones: Zones,
+}
+
+/// Link-local nameservers with the scope id of their zone (`fe80::1%eth0`).
+pub type Zones = Vec<(Ipv6Addr, u32)>;
+
+/// The zones of resolv.conf's link-local nameservers (`nameserver fe80::1%eth0` or `%2`), as
+/// scope ids; a zone naming no interface of this host is left out (the query then fails, and
+/// says which server it asked).
+pub fn nameserver_zones(resolv_conf: &[u8]) -> Zones {
+    let mut zones = Vec::new();
+    for line in resolv_conf.split(|b| *b == b'\n') {
+        let Ok(line) = std::str::from_utf8(line) else {
+            continue;
+        };
+        let mut words = line.split_whitespace();
+        if words.next() != Some("nameserver") {
+            continue;
+        }
+        let Some((ip, zone)) = words.next().and_then(|w| w.split_once('%')) else {
+            continue;
+        };
+        let Ok(ip) = ip.parse::<Ipv6Addr>() else {
+            continue;
+        };
+        let scope = zone
+            .parse::<u32>()
+            .ok()
+            .or_else(|| nix::net::if_::if_nametoindex(zone).ok());
+        if let Some(scope) = scope {
+            zones.push((ip, scope));
+        }
+    }
+    zones
 }
 
 /// The least time a nameserver is given in a round: a round trip on a loaded node.
@@ -214,6 +253,22 @@ impl Resolver {
             timeout,
             deadline: None,
             port: DNS_PORT,
+            zones: Vec::new(),
+        }
+    }
+
+    /// The server's socket address, with the zone resolv.conf gave a link-local one.
+    fn server(&self, ip: IpAddr) -> SocketAddr {
+        match ip {
+            IpAddr::V6(v6) => {
+                let scope = self
+                    .zones
+                    .iter()
+                    .find(|(z, _)| *z == v6)
+                    .map_or(0, |(_, scope)| *scope);
+                SocketAddr::V6(std::net::SocketAddrV6::new(v6, self.port, 0, scope))
+            }
+            v4 => SocketAddr::new(v4, self.port),
         }
     }
 
@@ -307,7 +362,7 @@ impl Resolver {
         };
         let servers = &self.conf.nameservers;
         if servers.is_empty() {
-            return Outcome::Failed("resolv.conf names no nameserver".into());
+            return Outcome::Failed(NO_NAMESERVER.into());
         }
         let first = trace.tries.len();
         let cap = Duration::from_secs(u64::from(self.conf.timeout_secs.max(1)));
@@ -320,7 +375,7 @@ impl Resolver {
                 }
                 let share = left / (servers.len() - i) as u32;
                 let wait = share.max(MIN_TRY).min(cap).min(left);
-                let server = SocketAddr::new(*ip, self.port);
+                let server = self.server(*ip);
                 let (result, outcome) = match transport::exchange(server, &q, now + wait) {
                     Ok(reply) => judge(server, reply, trace),
                     Err(AskError::Timeout) => (TryResult::TimedOut { waited: wait }, None),

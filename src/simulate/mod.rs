@@ -503,7 +503,10 @@ pub fn to_text(
         );
     }
     let own = own.map(|(me, from)| (e(me), from.map(e)));
-    match own.as_ref().map(|(me, from)| (me.as_str(), from.as_deref())) {
+    match own
+        .as_ref()
+        .map(|(me, from)| (me.as_str(), from.as_deref()))
+    {
         Some((me, Some(from))) => out += &format!("# self {me}: dialled ({from})\n"),
         Some((me, None)) if rows.is_empty() => {
             out += &format!(
