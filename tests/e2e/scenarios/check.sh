@@ -150,6 +150,8 @@ restart_as() {
   for n in $(seq 1 150); do running "$pid" || break; sleep 0.1; done
   running "$pid" && die "pod $i: the release did not stop within 15 s"
   wait "$pid" 2>/dev/null
+  # the answer of the release that stopped must not pass for the new one's
+  rm -f "$SD/pod$i/info"
   start_exec "$i" start "$@"
   wait_nodes
 }
@@ -162,7 +164,7 @@ declare -A PEERS_SHAPE=(
   [kubernetes-hostname]='cluster.local shop db-headless db | sts | RELNODE_STRATEGY=kubernetes RELNODE_MODE=hostname                     | --selector app=app                  | --mode ip                                            | app@{host}.db-headless.shop.svc.cluster.local | app@{ip}'
   [dns]='cluster.local shop app-headless | deploy | RELNODE_STRATEGY=dns RELNODE_SERVICE=app-headless                                 |                                     | --strategy dnssrv --mode dns                         | app@{ip}    | app@{dip}.app-headless.shop.svc.cluster.local'
   [dnssrv-hostname]='cluster.local shop web web | sts | RELNODE_STRATEGY=dnssrv RELNODE_SERVICE=web                                        |                                     | --strategy dns                                       | app@{host}.web.shop.svc.cluster.local | app@{ip}'
-  [dnssrv-dns]='cluster.local shop app-headless | deploy | RELNODE_STRATEGY=dnssrv RELNODE_MODE=dns RELNODE_SERVICE=app-headless             |                                     | --strategy dns                                       | app@{dip}.app-headless.shop.svc.cluster.local | app@{ip}'
+  [dnssrv-dns]='cluster.local shop app-headless | deploy | RELNODE_STRATEGY=dnssrv RELNODE_MODE=dns RELNODE_SERVICE=app-headless             |                                     | --strategy dns --mode ip                             | app@{dip}.app-headless.shop.svc.cluster.local | app@{ip}'
 )
 
 sc_peers() {
