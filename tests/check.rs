@@ -282,6 +282,69 @@ fn dnssrv_statefulset_pod_passes_and_marks_our_name() {
     assert!(report.contains("summary: 2 ok, 0 FAIL"), "{report}");
 }
 
+/// `check` on a healthy pod, timed (BENCHMARKS.md; printed with `--nocapture`): a DNSSRV
+/// StatefulSet pod (DNS only) and a kubernetes-strategy pod (DNS, then two HTTPS requests to
+/// the API), 21 runs each, exit 0 every time.
+#[test]
+#[ignore = "needs root"]
+fn a_healthy_pod_is_checked_in_milliseconds() {
+    root_or_skip();
+    let c = Cluster::new("timed", "cluster.local");
+    let pki = pki("kubernetes");
+    c.write("sa/ca.crt", &pki.ca_pem);
+    let server = ApiServer::start(
+        &c,
+        &pki,
+        vec![
+            (
+                "/api/v1/namespaces/ns1/endpoints",
+                200,
+                endpoints_list(&[(OUR_IP, "pod-0"), (PEER_IP, "pod-1")], &[]),
+            ),
+            ("/apis/", 200, endpoint_slice_list(&[OUR_IP, PEER_IP])),
+        ],
+    );
+    let api_env = server.env();
+    let mut api: Vec<(&str, &str)> = api_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    api.push(("MY_POD_IP", OUR_IP));
+    type Env<'a> = Vec<(&'a str, &'a str)>;
+    let runs: [(&str, Vec<&str>, Env); 2] = [
+        (
+            "dnssrv StatefulSet pod",
+            STS.to_vec(),
+            vec![("MY_POD_IP", OUR_IP)],
+        ),
+        ("kubernetes pod (API)", API.to_vec(), api),
+    ];
+    let mut base: Vec<Duration> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            sh(&["ip", "netns", "exec", &c.ns, "true"]);
+            start.elapsed()
+        })
+        .collect();
+    base.sort();
+    eprintln!(
+        "baseline ip netns exec NS true: median {:?} (21 runs)",
+        base[10]
+    );
+    for (what, args, env) in runs {
+        let mut took: Vec<Duration> = (0..21)
+            .map(|_| {
+                let (out, took) = c.check(&args, &env);
+                assert_exit(&out, 0);
+                took
+            })
+            .collect();
+        took.sort();
+        eprintln!(
+            "check on a healthy {what}: median {:?}, min {:?}, max {:?} (21 runs, ip netns exec included)",
+            took[10], took[0], took[20]
+        );
+        assert!(took[10] < Duration::from_secs(1), "{what}: {took:?}");
+    }
+}
+
 #[test]
 #[ignore = "needs root"]
 fn dnssrv_deployment_pod_dashed_ip_target_passes() {
