@@ -366,7 +366,11 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
         Bad {
             args: vec!["--platform", "heroku"],
             env: APP.to_vec(),
-            says: &["--platform", "RELNODE_PLATFORM", "kubernetes or fly"],
+            says: &[
+                "--platform",
+                "RELNODE_PLATFORM",
+                "kubernetes, fly, railway, render or dns",
+            ],
         },
         Bad {
             args: vec![],

@@ -62,7 +62,12 @@ impl Pod {
             cookie: facts.cookie.as_ref().map(|c| c.value.clone()),
             ipv6: facts.ipv6,
         };
-        let query = facts.query.as_ref().map(|q| q.value.as_str());
+        // Only dns_cluster reads DNS_CLUSTER_QUERY; DNSPoll's query is in libcluster's config.
+        let query = facts
+            .query
+            .as_ref()
+            .filter(|_| facts.shape.strategy == crate::libcluster::Strategy::DnsCluster)
+            .map(|q| q.value.as_str());
         let target = Selected::new(&facts.target, &Lookup { args, env }, &node, query)?;
         // Only now that the name and the target are known to be good: a failure's one message
         // stays one message.
