@@ -1491,6 +1491,22 @@ fn a_link_local_nameserver_keeps_its_zone() {
     c.ip(&["link", "set", "d0", "up"]);
     c.ip(&["link", "set", "d1", "up"]);
     c.ip(&["addr", "add", "fe80::1/64", "dev", "d0", "nodad"]);
+    // Until the veth's carrier is up the address stays tentative (unusable), even with nodad.
+    let usable = (0..200).any(|_| {
+        let out = Command::new("ip")
+            .args(["-n", &c.ns, "-6", "addr", "show", "dev", "d0"])
+            .output()
+            .expect("ip addr show");
+        let text = stdout(&out);
+        let ready = text
+            .lines()
+            .any(|l| l.contains("inet6 fe80::1/64") && !l.contains("tentative"));
+        if !ready {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        ready
+    });
+    assert!(usable, "fe80::1 on d0 stayed tentative");
     let server = a_record_dns(&c, "d0", OUR_IP);
     c.write("resolv.conf", "search ns1.svc.cluster.local\nnameserver fe80::1%d0\noptions ndots:5 timeout:1 attempts:1\n");
     let (out, _) = c.check(
