@@ -566,6 +566,7 @@ impl Env for ProcessEnv {
 
 #[cfg(test)]
 pub mod tests {
+    use super::values::Port;
     use super::*;
     use crate::libcluster::family::IpFamily;
     use crate::libcluster::{Mode, Strategy};
