@@ -57,7 +57,7 @@ impl Platform for Fly {
     }
 
     /// The Machine's variables first: on Fly they are the facts, whatever the shape.
-    fn gather(&self, common: &mut Common) -> Result<Found, InputError> {
+    fn gather(&self, common: &mut Common) -> crate::error::Result<Found> {
         let machine = machine(common.lookup, &common.platform().source)?;
         common.shape(Some(&ONLY_IP), libcluster_mode)?;
         Ok(Found {

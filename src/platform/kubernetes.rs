@@ -32,7 +32,7 @@ type Fact = Option<Sourced<String>>;
 pub struct Kubernetes;
 
 impl Platform for Kubernetes {
-    fn gather(&self, common: &mut Common) -> Result<Found> {
+    fn gather(&self, common: &mut Common) -> crate::error::Result<Found> {
         let mut pod = Pod::new(common.lookup);
         let shape = common.shape(None, |strategy| pod.default_mode(strategy))?;
         // The basename is checked before the pod's own facts.
@@ -448,7 +448,7 @@ impl<'a> Pod<'a> {
 }
 
 /// `--ip-family`: `Some(true)` for IPv6.
-fn ip_family(lookup: &Lookup) -> Result<Option<bool>> {
+pub(super) fn ip_family(lookup: &Lookup) -> Result<Option<bool>> {
     Ok(lookup
         .value::<IpFamily>(Id::IpFamily)?
         .map(|family| family.value == IpFamily::V6))
@@ -517,7 +517,7 @@ fn kernel_hostname() -> std::result::Result<String, String> {
     Ok(kernel.split('.').next().unwrap_or_default().to_owned())
 }
 
-fn parse_ip(id: Id, given: &Sourced<String>, text: &str) -> Result<IpAddr> {
+pub(super) fn parse_ip(id: Id, given: &Sourced<String>, text: &str) -> Result<IpAddr> {
     let input = input(id);
     let bad = |problem: &str| InputError {
         subject: input.subject(),
@@ -592,7 +592,7 @@ mod tests {
         (dir, args)
     }
 
-    fn gather_with(args: &PodArgs, pairs: &[(&str, &str)]) -> Result<PodFacts> {
+    fn gather_with(args: &PodArgs, pairs: &[(&str, &str)]) -> crate::error::Result<PodFacts> {
         let e = env(pairs);
         gather(&Lookup { args, env: &e }, None)
     }
