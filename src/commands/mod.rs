@@ -98,9 +98,7 @@ impl Pod {
 /// `LIVEBOOK_CLUSTER=auto`): equal, relnode carries on; different, it refuses, naming both and
 /// where each came from, unless `--replace-node-name` lets relnode's win. `--explain` shows it.
 fn already_set(lookup: &Lookup, presets: &[Preset], facts: &PodFacts) -> Result<()> {
-    let replace = lookup
-        .switch(Id::ReplaceNodeName)?
-        .is_some_and(|s| s.value);
+    let replace = lookup.switch(Id::ReplaceNodeName)?.is_some_and(|s| s.value);
     if lookup.args.explain {
         for preset in presets {
             let verdict = match (preset.equal, replace) {
@@ -152,6 +150,9 @@ fn derivation(facts: &PodFacts) -> String {
             parts.push(format!("{what} from {source}"));
         }
     }
-    parts.push(format!("platform {} from {}", facts.platform.value, facts.platform.source));
+    parts.push(format!(
+        "platform {} from {}",
+        facts.platform.value, facts.platform.source
+    ));
     parts.join(", ")
 }

@@ -350,7 +350,6 @@ impl Selected {
             .collect()
     }
 
-
     /// Everything to export, in a fixed order: the target's, then the name and host variables.
     pub fn vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = self.target_vars(node);
