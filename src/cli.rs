@@ -91,7 +91,7 @@ pub enum CliCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(target_help))]
+#[command(mut_args(table_help))]
 pub struct EnvArgs {
     /// sh: `export KEY='value'` lines for eval or `.`; json: one object; dotenv: KEY=value
     #[arg(long, value_enum, default_value_t = Format::Sh)]
@@ -101,7 +101,7 @@ pub struct EnvArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(target_help))]
+#[command(mut_args(table_help))]
 pub struct RenderArgs {
     /// The file to write; parent directories are created. Never a link, device or FIFO
     #[arg(long, short, value_name = "PATH")]
@@ -114,7 +114,7 @@ pub struct RenderArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(target_help))]
+#[command(mut_args(table_help))]
 pub struct ExecArgs {
     /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
     #[arg(long, short, value_name = "PATH")]
@@ -128,7 +128,7 @@ pub struct ExecArgs {
 
 #[cfg(feature = "check")]
 #[derive(Args, Debug)]
-#[command(mut_args(target_help))]
+#[command(mut_args(table_help))]
 pub struct CheckArgs {
     /// text: one line per check and a summary; json: one document
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -350,15 +350,18 @@ pub enum Format {
     Dotenv,
 }
 
-/// `--target`'s help names each target from their table (`inputs` cannot name `target`, which
-/// reads the inputs); set on each command that flattens the pod inputs. `mut_args` keeps the
-/// arguments' order, which completions follow.
-fn target_help(arg: Arg) -> Arg {
-    let input = input(Id::Target);
-    if arg.get_id() != input.long {
-        return arg;
+/// `--target`'s and `--platform`'s help come from the target and platform tables (`inputs`
+/// cannot name those modules, which read the inputs); set on each command that flattens the
+/// pod inputs. `mut_args` keeps the arguments' order, which completions follow.
+fn table_help(arg: Arg) -> Arg {
+    let (target, platform) = (input(Id::Target), input(Id::Platform));
+    if arg.get_id() == target.long {
+        arg.help(target.help_line_with(&format!("{}: {}", target.help, target::help())))
+    } else if arg.get_id() == platform.long {
+        arg.help(platform.help_line_full(crate::platform::HELP, Some(crate::platform::DETECTION)))
+    } else {
+        arg
     }
-    arg.help(input.help_line_with(&format!("{}: {}", input.help, target::help())))
 }
 
 #[cfg(test)]

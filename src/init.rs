@@ -198,6 +198,12 @@ pub fn supervise(mut command: Command, opts: InitOptions) -> Result<u8, InitErro
         child
     };
 
+    wait_forwarding(&signals, child, target)
+}
+
+/// Blocks on the signalfd: every signal but SIGCHLD goes on to `target`; SIGCHLD reaps, until
+/// `child` itself has exited (its status, or 128 + the signal that killed it).
+fn wait_forwarding(signals: &SignalFd, child: Pid, target: Pid) -> Result<u8, InitError> {
     loop {
         let info = match signals.read_signal() {
             Ok(Some(info)) => info,

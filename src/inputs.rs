@@ -338,9 +338,10 @@ pub const INPUTS: &[Input] = &[
         long: "platform",
         env: &["RELNODE_PLATFORM"],
         value_name: "PLATFORM",
-        // `--platform`'s values and detection order, from the platform table.
-        help: crate::platform::HELP,
-        otherwise: Some(crate::platform::DETECTION),
+        // The values and the detection order come from the platform table, which reads the
+        // inputs: cli.rs writes them into `--help` (`inputs` names no module above it).
+        help: "Where the node runs",
+        otherwise: None,
         heading: PLATFORM,
         only: None,
         switch: false,
@@ -480,8 +481,13 @@ impl Input {
 
     /// The `--help` line with another text before the env vars.
     pub fn help_line_with(&self, help: &str) -> String {
+        self.help_line_full(help, self.otherwise)
+    }
+
+    /// The `--help` line with another text and another "otherwise".
+    pub fn help_line_full(&self, help: &str, otherwise: Option<&str>) -> String {
         let mut line = format!("{help} [env: {}]", self.env.join(", "));
-        if let Some(otherwise) = self.otherwise {
+        if let Some(otherwise) = otherwise {
             line.push_str(&format!(" [default: {otherwise}]"));
         }
         line

@@ -242,8 +242,8 @@ mod tests {
             "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, ecs when ECS_CONTAINER_METADATA_URI_V4 is set, else kubernetes"
         );
         assert_eq!(NAMES, "kubernetes, fly or ecs");
-        assert_eq!(input(Id::Platform).help, HELP);
-        assert_eq!(input(Id::Platform).otherwise, Some(DETECTION));
+        let help = input(Id::Platform).help_line_full(HELP, Some(DETECTION));
+        assert!(help.starts_with(HELP) && help.ends_with(&format!("[default: {DETECTION}]")));
         assert!(
             PLATFORMS[0].detection.is_none(),
             "the default is never detected"
