@@ -2,7 +2,9 @@
 //! over std's `TcpStream`, bounded in time and size, never following a redirect.
 //!
 //! Written here rather than taken from `ureq` (a dependency of `check` only): the core build
-//! carries no HTTP client, and this one needs no TLS, no DNS, no pooling and no redirects. The
+//! carries no HTTP client, and this one needs no TLS, no DNS, no pooling and no redirects.
+//! Measured on the stripped musl core build: ureq 3.5 without TLS in its place made it
+//! 258,088 B larger (1,860,384 B against 1,602,296 B; main before issue 17: 1,553,144 B). The
 //! agent is Go's `net/http`, which answers an HTTP/1.1 request with `Content-Length` when the
 //! body fits its first buffer and `Transfer-Encoding: chunked` otherwise; both are read, and a
 //! close-delimited body too.

@@ -1,7 +1,8 @@
 //! Just enough JSON for the task metadata endpoint's answer (at most 64 KiB): a strict
 //! recursive-descent parser into a small tree. The core build has no JSON parser (serde_json is
-//! a dependency of `check` and `tools` only), and this one costs a few KiB where serde_json
-//! would cost more (the size table is in the report of issue 17).
+//! a dependency of `check` and `tools` only); measured on the stripped musl core build
+//! (`--no-default-features --features completions,man`), parsing through serde_json instead
+//! made it 20,512 B larger (1,622,808 B against 1,602,296 B).
 
 /// A JSON value; numbers are kept as their text (nothing here needs their value).
 #[derive(Clone, Debug, PartialEq)]
