@@ -196,7 +196,7 @@ fn once(url: &Url, limits: &Limits, deadline: Instant) -> Result<Vec<u8>, GetErr
         }
         conn.exactly(length)
     } else {
-        conn.to_end(limits.max_body)
+        conn.until_closed(limits.max_body)
     }
 }
 
@@ -282,7 +282,7 @@ impl Conn {
         self.take(length, "the body")
     }
 
-    fn to_end(&mut self, max: usize) -> Result<Vec<u8>, GetError> {
+    fn until_closed(&mut self, max: usize) -> Result<Vec<u8>, GetError> {
         loop {
             if self.buf.len() > max {
                 return Err(GetError::TooLarge(max));
