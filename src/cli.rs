@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Arg, Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::inputs::{Id, PodArgs, input};
 use crate::target;
@@ -91,7 +91,6 @@ pub enum CliCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(table_help))]
 pub struct EnvArgs {
     /// sh: `export KEY='value'` lines for eval or `.`; json: one object; dotenv: KEY=value
     #[arg(long, value_enum, default_value_t = Format::Sh)]
@@ -101,7 +100,6 @@ pub struct EnvArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(table_help))]
 pub struct RenderArgs {
     /// The file to write; parent directories are created. Never a link, device or FIFO
     #[arg(long, short, value_name = "PATH")]
@@ -114,7 +112,6 @@ pub struct RenderArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(mut_args(table_help))]
 pub struct ExecArgs {
     /// Also write the env file here, for `bin/myapp remote` and `rpc` run later
     #[arg(long, short, value_name = "PATH")]
@@ -128,7 +125,6 @@ pub struct ExecArgs {
 
 #[cfg(feature = "check")]
 #[derive(Args, Debug)]
-#[command(mut_args(table_help))]
 pub struct CheckArgs {
     /// text: one line per check and a summary; json: one document
     #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
@@ -351,16 +347,29 @@ pub enum Format {
 }
 
 /// `--target`'s and `--platform`'s help come from the target and platform tables (`inputs`
-/// cannot name those modules, which read the inputs); set on each command that flattens the
-/// pod inputs. `mut_args` keeps the arguments' order, which completions follow.
-fn table_help(arg: Arg) -> Arg {
-    let (target, platform) = (input(Id::Target), input(Id::Platform));
-    if arg.get_id() == target.long {
-        arg.help(target.help_line_with(&format!("{}: {}", target.help, target::help())))
-    } else if arg.get_id() == platform.long {
-        arg.help(platform.help_line_full(crate::platform::HELP, Some(crate::platform::DETECTION)))
-    } else {
-        arg
+/// cannot name those modules, which read the inputs).
+fn table_help(id: Id) -> Option<String> {
+    let input = input(id);
+    match id {
+        Id::Target => Some(input.help_line_with(&format!("{}: {}", input.help, target::help()))),
+        Id::Platform => {
+            Some(input.help_line_full(crate::platform::HELP, Some(crate::platform::DETECTION)))
+        }
+        _ => None,
+    }
+}
+
+impl Cli {
+    /// The command line, parsed with every table's help in place.
+    pub fn parse_args() -> Cli {
+        crate::inputs::set_table_help(table_help);
+        <Cli as Parser>::parse()
+    }
+
+    /// The clap command (completions, man), with every table's help in place.
+    pub fn definition() -> clap::Command {
+        crate::inputs::set_table_help(table_help);
+        <Cli as clap::CommandFactory>::command()
     }
 }
 
@@ -368,11 +377,10 @@ fn table_help(arg: Arg) -> Arg {
 mod tests {
     use super::*;
     use crate::inputs::INPUTS;
-    use clap::CommandFactory;
 
     #[test]
     fn definition_is_consistent() {
-        Cli::command().debug_assert();
+        Cli::definition().debug_assert();
     }
 
     /// Each fact-gathering command's `--help` names every input's env vars, from the table.
@@ -384,7 +392,7 @@ mod tests {
             &["env", "render", "exec"]
         };
         for sub in subs {
-            let mut cmd = Cli::command();
+            let mut cmd = Cli::definition();
             cmd.build();
             let help = cmd
                 .find_subcommand_mut(sub)
@@ -449,7 +457,7 @@ mod tests {
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             err.to_string(),
-            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster\n"
+            "error: --strategy: \"epmd\\n\" is not a libcluster strategy relnode knows\n  fix: use one of kubernetes, dns, dnssrv, dnscluster, dnspoll\n"
         );
         let err = parse(&["relnode", "advise", "--ip-family", "v6"]).expect_err("refused");
         assert!(err.to_string().contains("use ipv4, ipv6 or dual"), "{err}");

@@ -35,7 +35,8 @@ pub struct PodFacts {
     pub target: Sourced<&'static dyn Target>,
     /// Where the node runs (`--platform`, or detected).
     pub platform: Sourced<&'static str>,
-    /// Strategy dnscluster: the name dns_cluster looks up, handed on as DNS_CLUSTER_QUERY.
+    /// The name the strategy looks up (dnscluster, dnspoll, or any DNS strategy off
+    /// Kubernetes); dnscluster's is handed on as DNS_CLUSTER_QUERY.
     pub query: Option<Sourced<String>>,
     /// Said once the name is known to be good.
     pub warnings: Vec<String>,
@@ -166,6 +167,9 @@ pub struct Found {
     pub service: Option<Sourced<String>>,
     /// dns_cluster's query when none is given (Fly's `<app>.internal`).
     pub query: Option<Sourced<String>>,
+    /// The address was found through the query (a DNS-discovered platform): `query` is final,
+    /// whatever the strategy.
+    pub discovered: bool,
     pub warnings: Vec<String>,
 }
 
@@ -355,7 +359,11 @@ impl<'a> Common<'a> {
             None => self.basename()?,
         };
         let cookie = self.cookie()?;
-        let query = self.query(settled.shape, found.query)?;
+        let query = if found.discovered {
+            found.query
+        } else {
+            self.query(settled.shape, found.query)?
+        };
         let mut warnings = found.warnings;
         // libcluster's own limits matter only to a mix release that runs it.
         if self.target.value.mix_release() {
@@ -381,14 +389,14 @@ impl<'a> Common<'a> {
         })
     }
 
-    /// dns_cluster's query: given, or the platform's (Fly's `<app>.internal`). Only for
-    /// strategy dnscluster.
+    /// The query: given, or the platform's (Fly's `<app>.internal`). Only for the strategies
+    /// that look one up (dnscluster, dnspoll).
     fn query(
         &self,
         shape: Shape,
         platform_default: Option<Sourced<String>>,
     ) -> Result<Option<Sourced<String>>> {
-        if shape.strategy != Strategy::DnsCluster {
+        if !shape.strategy.looks_up_query() {
             return Ok(None);
         }
         let Some(given) = self.lookup.text(Id::Query)? else {

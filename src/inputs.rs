@@ -8,6 +8,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
@@ -25,6 +26,7 @@ pub enum Id {
     PodIp,
     PodIps,
     IpFamily,
+    IpCidr,
     Namespace,
     ClusterDomain,
     Hostname,
@@ -40,6 +42,7 @@ pub enum Id {
     // Issue 17: a name the platform already set; AWS ECS.
     ReplaceNodeName,
     Query,
+    DnsWait,
     Platform,
     FlyBasename,
     EcsBasename,
@@ -121,7 +124,7 @@ pub const INPUTS: &[Input] = &[
         long: "basename",
         env: &["RELNODE_BASENAME", "RELEASE_NAME"],
         value_name: "NAME",
-        help: "The part before '@' (kubernetes_node_basename / application_name)",
+        help: "The part before '@' (kubernetes_node_basename / application_name / DNSPoll's node_basename)",
         otherwise: Some("exec: the name of a mix release script"),
         heading: NAMING,
         only: None,
@@ -169,8 +172,20 @@ pub const INPUTS: &[Input] = &[
         long: "ip-family",
         env: &["RELNODE_IP_FAMILY"],
         value_name: "FAMILY",
-        help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6",
-        otherwise: Some("the primary IP's"),
+        help: "Pick the pod IP of this family on a dual-stack pod: ipv4 or ipv6 (off Kubernetes: of the local addresses the query lists)",
+        otherwise: Some("the primary IP's; off Kubernetes ipv4 when both are listed"),
+        heading: POD,
+        only: None,
+        switch: false,
+    },
+    Input {
+        id: Id::IpCidr,
+        what: "IP range",
+        long: "ip-cidr",
+        env: &["RELNODE_IP_CIDR"],
+        value_name: "CIDR",
+        help: "Off Kubernetes: name the node after the one local address inside CIDR (e.g. the Swarm overlay's subnet), without a DNS lookup",
+        otherwise: Some("the local address the query lists"),
         heading: POD,
         only: None,
         switch: false,
@@ -324,10 +339,24 @@ pub const INPUTS: &[Input] = &[
         id: Id::Query,
         what: "query",
         long: "query",
-        env: &["DNS_CLUSTER_QUERY"],
+        env: &["RELNODE_QUERY", "DNS_CLUSTER_QUERY"],
         value_name: "NAME",
-        help: "Strategy dnscluster: the name dns_cluster looks up (A and AAAA); exported as DNS_CLUSTER_QUERY for the release",
-        otherwise: Some("fly: <app>.internal"),
+        help: "The name whose A/AAAA records list the nodes (dnscluster, dnspoll; dns off Kubernetes); off Kubernetes the node is named after the local address it lists; dnscluster exports it as DNS_CLUSTER_QUERY",
+        otherwise: Some(
+            "fly: <app>.internal; railway: RAILWAY_PRIVATE_DOMAIN; render: RENDER_DISCOVERY_SERVICE",
+        ),
+        heading: NAMING,
+        only: None,
+        switch: false,
+    },
+    Input {
+        id: Id::DnsWait,
+        what: "DNS wait",
+        long: "dns-wait",
+        env: &["RELNODE_DNS_WAIT"],
+        value_name: "DURATION",
+        help: "Off Kubernetes: how long to retry while the query's answer is empty or its resolver does not answer (500ms, 10s, 2m)",
+        otherwise: Some("10s"),
         heading: NAMING,
         only: None,
         switch: false,
@@ -494,6 +523,23 @@ impl Input {
     }
 }
 
+/// `--help` text a row cannot own because it comes from a table above `inputs` (the targets',
+/// the platforms': those modules read the inputs). `cli` hands it in before the command is
+/// built, so `inputs` names no module above it and start-up builds no string twice.
+static TABLE_HELP: OnceLock<fn(Id) -> Option<String>> = OnceLock::new();
+
+pub fn set_table_help(help: fn(Id) -> Option<String>) {
+    // Set once per process; a second call (tests) hands in the same function.
+    let _ = TABLE_HELP.set(help);
+}
+
+fn help_of(input: &Input) -> String {
+    TABLE_HELP
+        .get()
+        .and_then(|help| help(input.id))
+        .unwrap_or_else(|| input.help_line())
+}
+
 /// Where a fact came from, for `--explain` and error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -633,7 +679,7 @@ impl Args for PodArgs {
                     Arg::new(input.long)
                         .long(input.long)
                         .action(ArgAction::SetTrue)
-                        .help(input.help_line())
+                        .help(help_of(input))
                         .help_heading(input.heading),
                 );
             }
@@ -643,7 +689,7 @@ impl Args for PodArgs {
                     .value_name(input.value_name)
                     .value_parser(clap::builder::OsStringValueParser::new())
                     .action(ArgAction::Set)
-                    .help(input.help_line())
+                    .help(help_of(input))
                     .help_heading(input.heading),
             )
         })
@@ -670,8 +716,6 @@ pub trait InputValue: Sized {
 
 /// A duration as the flags take it: `500ms`, `5s`, `2m`, `1h`, or plain seconds; more than 0,
 /// at most a day.
-// Used by check's flags; the core build has none until `--dns-wait` (issue 16).
-#[cfg_attr(not(feature = "check"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Wait(pub std::time::Duration);
 
@@ -707,7 +751,7 @@ impl InputValue for Strategy {
             (
                 "is not a strategy relnode knows".into(),
                 format!(
-                    "use one of {STRATEGY_VALUES} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV; phoenixframework/dns_cluster)"
+                    "use one of {STRATEGY_VALUES} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV, .DNSPoll; phoenixframework/dns_cluster)"
                 ),
             )
         })

@@ -8,7 +8,7 @@ mod atomic;
 mod check;
 mod cli;
 mod commands;
-// Core since issue 16 (dnspoll will use it); only `check` calls it until then.
+// Core since issue 16: the DNS-discovered platforms resolve with it; parts only `check` calls.
 #[cfg_attr(not(feature = "check"), allow(dead_code))]
 mod dns;
 mod envfile;
@@ -27,12 +27,10 @@ mod target;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, CliCommand};
 
 fn main() -> ExitCode {
-    let outcome = match Cli::parse().command {
+    let outcome = match Cli::parse_args().command {
         CliCommand::Env(args) => commands::env::run(args),
         CliCommand::Render(args) => commands::render::run(args),
         CliCommand::Exec(args) => commands::exec::run(args),

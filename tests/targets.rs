@@ -366,7 +366,11 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
         Bad {
             args: vec!["--platform", "heroku"],
             env: APP.to_vec(),
-            says: &["--platform", "RELNODE_PLATFORM", "kubernetes, fly or ecs"],
+            says: &[
+                "--platform",
+                "RELNODE_PLATFORM",
+                "kubernetes, fly, ecs, railway, render or dns",
+            ],
         },
         Bad {
             args: vec![],
@@ -680,6 +684,25 @@ fn livebook_gets_its_own_variables_and_no_release_ones() {
     assert_eq!(
         out,
         "LIVEBOOK_NODE=livebook@10.0.0.1\nLIVEBOOK_COOKIE=lb-cookie\nLIVEBOOK_CLUSTER=dns:livebook-headless.tools.svc.cluster.local\n"
+    );
+    // With DNSPoll's query too: Livebook runs its own dns_cluster whatever the strategy.
+    let poll = ok(pod.run(
+        &[
+            "env",
+            "--format",
+            "dotenv",
+            "--target",
+            "livebook",
+            "--strategy",
+            "dnspoll",
+            "--query",
+            "lb.shop.local",
+        ],
+        &[("MY_POD_IP", "10.0.0.1")],
+    ));
+    assert_eq!(
+        poll,
+        "LIVEBOOK_NODE=livebook@10.0.0.1\nLIVEBOOK_CLUSTER=dns:lb.shop.local\n"
     );
     // Without a cookie: warned, Livebook would pick a random one per node.
     let run = pod.run(&["env", "--target", "livebook"], LIVEBOOK);

@@ -1,14 +1,12 @@
 //! `relnode completions SHELL`: a completion script generated from the clap definition.
 
-use clap::CommandFactory;
-
 use crate::cli::Cli;
 use crate::error::{ExitStatus, Result};
 
 pub fn run(shell: clap_complete::Shell) -> Result<ExitStatus> {
     clap_complete::generate(
         shell,
-        &mut Cli::command(),
+        &mut Cli::definition(),
         "relnode",
         &mut std::io::stdout(),
     );

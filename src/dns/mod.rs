@@ -191,6 +191,9 @@ pub enum SearchRule {
     /// a name without a dot goes only through the search list, a dotted one is tried as is and
     /// then with each search domain.
     InetRes,
+    /// Erlang's `inet_res:lookup`, which libcluster's DNSPoll calls: the name as given, no
+    /// search list at all (a single label is asked as is, at the root).
+    AsGiven,
 }
 
 #[derive(Clone, Debug)]
@@ -250,6 +253,7 @@ impl Resolver {
             SearchRule::Libc => searched.chain(std::iter::once(name.to_owned())).collect(),
             SearchRule::InetRes if dots == 0 => searched.collect(),
             SearchRule::InetRes => std::iter::once(name.to_owned()).chain(searched).collect(),
+            SearchRule::AsGiven => vec![name.to_owned()],
         }
     }
 
@@ -508,6 +512,12 @@ mod tests {
                 "headless.ns.ns.svc.cluster.local",
                 "headless.ns.svc.cluster.local"
             ]
+        );
+        // DNSPoll's inet_res:lookup: the name as given, whatever its dots.
+        assert_eq!(r.candidates("headless", SearchRule::AsGiven), ["headless"]);
+        assert_eq!(
+            r.candidates("tasks.app.", SearchRule::AsGiven),
+            ["tasks.app"]
         );
     }
 

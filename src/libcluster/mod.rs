@@ -33,6 +33,9 @@ pub enum Strategy {
     /// phoenixframework/dns_cluster (the Phoenix generator's default, not libcluster): it looks
     /// up A and AAAA records and dials `<its own basename>@<:inet.ntoa(ip)>`.
     DnsCluster,
+    /// `Cluster.Strategy.DNSPoll`: `:inet_res.lookup` of the query as given (no search list),
+    /// A ++ AAAA, dialling `<node_basename>@<:inet_parse.ntoa(ip)>` (dns_poll.ex).
+    DnsPoll,
 }
 
 /// The `mode:` option of `Cluster.Strategy.Kubernetes`. For DNSSRV, which has no such option,
@@ -76,10 +79,15 @@ pub const STRATEGIES: &[Choice<Strategy>] = &[
         also: &["dns_cluster"],
         value: Strategy::DnsCluster,
     },
+    Choice {
+        name: "dnspoll",
+        also: &["dns_poll"],
+        value: Strategy::DnsPoll,
+    },
 ];
 
-/// libcluster's own strategies (all but dns_cluster): the ones that read Endpoints, or the
-/// DNS records the cluster serves from them.
+/// libcluster's Kubernetes strategies: the ones that read Endpoints, or the DNS records the
+/// cluster serves from them (what `simulate` models).
 #[cfg_attr(not(feature = "tools"), allow(dead_code))]
 pub const LIBCLUSTER_STRATEGIES: &[Choice<Strategy>] = STRATEGIES.split_at(3).0;
 
@@ -173,7 +181,7 @@ impl Strategy {
             Strategy::Kubernetes => &[Mode::Ip, Mode::Dns, Mode::Hostname],
             // dns_cluster dials `<basename>@<ip>` only: a host-named node never matches
             // (dns_cluster #14).
-            Strategy::Dns | Strategy::DnsCluster => &[Mode::Ip],
+            Strategy::Dns | Strategy::DnsCluster | Strategy::DnsPoll => &[Mode::Ip],
             Strategy::DnsSrv => &[Mode::Hostname, Mode::Dns],
         }
     }
@@ -189,7 +197,13 @@ impl Strategy {
             Strategy::Dns => "Cluster.Strategy.Kubernetes.DNS",
             Strategy::DnsSrv => "Cluster.Strategy.Kubernetes.DNSSRV",
             Strategy::DnsCluster => "DNSCluster",
+            Strategy::DnsPoll => "Cluster.Strategy.DNSPoll",
         }
+    }
+
+    /// Finds its peers by looking a DNS name up (`--query`) and dialling each address.
+    pub fn looks_up_query(self) -> bool {
+        matches!(self, Strategy::DnsCluster | Strategy::DnsPoll)
     }
 }
 
@@ -319,6 +333,9 @@ mod tests {
             (Strategy::DnsCluster, Ip, true),
             (Strategy::DnsCluster, Mode::Dns, false),
             (Strategy::DnsCluster, Hostname, false),
+            (Strategy::DnsPoll, Ip, true),
+            (Strategy::DnsPoll, Mode::Dns, false),
+            (Strategy::DnsPoll, Hostname, false),
         ] {
             assert_eq!(
                 Shape::new(strategy, mode).is_some(),
@@ -345,7 +362,10 @@ mod tests {
         ] {
             assert_eq!(text.parse::<Strategy>(), Ok(want), "{text}");
         }
-        assert!("dnspoll".parse::<Strategy>().is_err());
+        for text in ["dnspoll", "DNSPoll", "Cluster.Strategy.DNSPoll", "dns_poll"] {
+            assert_eq!(text.parse::<Strategy>(), Ok(Strategy::DnsPoll), "{text}");
+        }
+        assert!("dnspol".parse::<Strategy>().is_err());
         assert_eq!(":hostname".parse::<Mode>(), Ok(Mode::Hostname));
         assert!("fqdn".parse::<Mode>().is_err());
     }
@@ -354,15 +374,18 @@ mod tests {
     /// and every value printed parses back.
     #[test]
     fn texts_are_built_from_the_lists() {
-        assert_eq!(STRATEGY_VALUES, "kubernetes, dns, dnssrv, dnscluster");
+        assert_eq!(
+            STRATEGY_VALUES,
+            "kubernetes, dns, dnssrv, dnscluster, dnspoll"
+        );
         assert_eq!(MODE_VALUES, "ip, dns, hostname");
         assert_eq!(
             SHAPES,
-            "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname or dns; dnscluster with mode ip"
+            "kubernetes with mode ip, dns or hostname; dns with mode ip; dnssrv with mode hostname or dns; dnscluster with mode ip; dnspoll with mode ip"
         );
         assert_eq!(
             STRATEGY_HELP,
-            "libcluster strategy: kubernetes, dns, dnssrv or dnscluster"
+            "libcluster strategy: kubernetes, dns, dnssrv, dnscluster or dnspoll"
         );
         assert_eq!(
             MODE_HELP,
@@ -379,7 +402,7 @@ mod tests {
         assert!(
             LIBCLUSTER_STRATEGIES
                 .iter()
-                .all(|c| c.value != Strategy::DnsCluster)
+                .all(|c| !c.value.looks_up_query())
         );
     }
 }

@@ -103,6 +103,18 @@ impl FromStr for Cidr {
     }
 }
 
+impl crate::inputs::InputValue for Cidr {
+    fn parse_input(text: &str) -> Result<Cidr, (String, String)> {
+        text.parse().map_err(|problem| {
+            (
+                problem,
+                "give the subnet of the network the peers dial each other on, e.g. 10.0.9.0/24"
+                    .to_owned(),
+            )
+        })
+    }
+}
+
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.network, self.prefix)
@@ -141,15 +153,22 @@ pub enum Rule {
     PeersSubnet,
 }
 
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Rule {
+    /// The rule in words: `--explain`'s source of the address.
+    pub const fn text(self) -> &'static str {
+        match self {
             Rule::Cidr => "the one local address inside --ip-cidr",
             Rule::Listed => "the local address the query's answer lists",
             Rule::PeersSubnet => {
                 "not listed yet: the local address in the subnet of the listed peers"
             }
-        })
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
     }
 }
 

@@ -72,6 +72,7 @@ impl Platform for Kubernetes {
             hostname,
             service,
             query: None,
+            discovered: false,
             warnings,
         })
     }

@@ -39,18 +39,26 @@ macro_rules! text {
     }};
 }
 
-// The DNS-discovered platforms (issue 16) choose the node's address with it; until they land
-// only its tests use it.
-#[allow(dead_code)]
 pub mod address;
+pub mod discovered;
+pub mod dns;
 pub mod ecs;
 pub mod fly;
 pub mod kubelet;
 pub mod kubernetes;
+pub mod railway;
+pub mod render;
 
 /// Every platform, in `--help` order. The first is the default, used when no other is
-/// detected; the others are detected in this order.
-pub const PLATFORMS: &[Entry] = &[kubernetes::ENTRY, fly::ENTRY, ecs::ENTRY];
+/// detected; the others are detected in this order (two detected at once is an error).
+pub const PLATFORMS: &[Entry] = &[
+    kubernetes::ENTRY,
+    fly::ENTRY,
+    ecs::ENTRY,
+    railway::ENTRY,
+    render::ENTRY,
+    dns::ENTRY,
+];
 
 /// A platform: how to tell the node runs there, and where the facts of its name come from.
 pub trait Platform: Sync {
@@ -196,14 +204,37 @@ pub fn choose(lookup: &Lookup) -> Result<Sourced<&'static Entry>, InputError> {
             }),
         };
     }
-    let detected = PLATFORMS.iter().find_map(|entry| {
-        let detection = entry.detection.as_ref()?;
-        entry
-            .platform
-            .detected(lookup)
-            .then(|| Sourced::new(entry, Source::Derived(detection.explain)))
-    });
-    Ok(detected.unwrap_or_else(|| Sourced::new(&PLATFORMS[0], Source::Default)))
+    let detected: Vec<(&'static Entry, &'static Detection)> = PLATFORMS
+        .iter()
+        .filter_map(|entry| {
+            let detection = entry.detection.as_ref()?;
+            entry
+                .platform
+                .detected(lookup)
+                .then_some((entry, detection))
+        })
+        .collect();
+    match detected.as_slice() {
+        [] => Ok(Sourced::new(&PLATFORMS[0], Source::Default)),
+        [(entry, detection)] => Ok(Sourced::new(entry, Source::Derived(detection.explain))),
+        several => {
+            let each: Vec<String> = several
+                .iter()
+                .map(|(entry, detection)| format!("{} ({})", entry.name, detection.when))
+                .collect();
+            Err(InputError {
+                subject: input(Id::Platform).subject(),
+                found: None,
+                problem: format!(
+                    "is not given, and several platforms are detected: {}",
+                    each.join(" and ")
+                ),
+                fix: format!(
+                    "pass --platform (or set RELNODE_PLATFORM) to the one the node runs on: {NAMES}"
+                ),
+            })
+        }
+    }
 }
 
 /// Gathers the pod's facts: the target, then the platform, then what it and the inputs every
@@ -233,15 +264,17 @@ mod tests {
     /// The texts are composed from the table (0.2's hand-written ones were its first rows).
     #[test]
     fn help_is_made_from_the_table() {
-        assert_eq!(
-            HELP,
-            "Where the node runs: kubernetes, fly or ecs (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP; AWS ECS/Fargate: the task IP from the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), awsvpc mode)"
+        assert!(
+            HELP.starts_with(
+                "Where the node runs: kubernetes, fly, ecs, railway, render or dns (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP; AWS ECS/Fargate: the task IP from the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), awsvpc mode; Railway: "
+            ),
+            "{HELP}"
         );
         assert_eq!(
             DETECTION,
-            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, ecs when ECS_CONTAINER_METADATA_URI_V4 is set, else kubernetes"
+            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, ecs when ECS_CONTAINER_METADATA_URI_V4 is set, railway when RAILWAY_PRIVATE_DOMAIN is set, render when RENDER=true, else kubernetes"
         );
-        assert_eq!(NAMES, "kubernetes, fly or ecs");
+        assert_eq!(NAMES, "kubernetes, fly, ecs, railway, render or dns");
         let help = input(Id::Platform).help_line_full(HELP, Some(DETECTION));
         assert!(help.starts_with(HELP) && help.ends_with(&format!("[default: {DETECTION}]")));
         assert!(
@@ -272,7 +305,10 @@ mod tests {
             assert_eq!(found.map(|f| f.0), Ok(name.to_owned()), "{given}");
         }
         let err = chosen(&[(Id::Platform, "heroku")], &[]).unwrap_err();
-        assert!(err.contains("use kubernetes, fly or ecs"), "{err}");
+        assert!(
+            err.contains("use kubernetes, fly, ecs, railway, render or dns"),
+            "{err}"
+        );
         assert_eq!(
             chosen(&[], &[("FLY_PRIVATE_IP", "")]),
             Ok((
@@ -290,6 +326,49 @@ mod tests {
         assert_eq!(
             chosen(&[], &[("KUBERNETES_SERVICE_HOST", "10.0.0.1")]),
             Ok(("kubernetes".to_owned(), Source::Default))
+        );
+    }
+
+    #[test]
+    fn railway_and_render_are_detected_dns_never() {
+        let name = |vars: &[(&str, &str)]| chosen(&[], vars).map(|c| c.0);
+        assert_eq!(
+            name(&[("RAILWAY_PRIVATE_DOMAIN", "app.railway.internal")]),
+            Ok("railway".into())
+        );
+        // Present but empty is still Railway: it then fails closed, not as Kubernetes.
+        assert_eq!(
+            name(&[("RAILWAY_PRIVATE_DOMAIN", "")]),
+            Ok("railway".into())
+        );
+        assert_eq!(name(&[("RENDER", "true")]), Ok("render".into()));
+        assert_eq!(name(&[("RENDER", "false")]), Ok("kubernetes".into()));
+        assert_eq!(
+            name(&[("SWARM_TASK", "1"), ("DNS_CLUSTER_QUERY", "tasks.app")]),
+            Ok("kubernetes".into())
+        );
+        assert_eq!(
+            chosen(&[(Id::Platform, "dns")], &[]).map(|c| c.0),
+            Ok("dns".into())
+        );
+    }
+
+    #[test]
+    fn two_platforms_detected_is_bad_input_naming_both() {
+        let err = chosen(&[], &[("FLY_APP_NAME", "a"), ("RENDER", "true")]).unwrap_err();
+        assert!(
+            err.contains("fly (FLY_APP_NAME or FLY_PRIVATE_IP is set) and render (RENDER=true)")
+                && err.contains("pass --platform"),
+            "{err}"
+        );
+        // --platform settles it.
+        assert_eq!(
+            chosen(
+                &[(Id::Platform, "render")],
+                &[("FLY_APP_NAME", "a"), ("RENDER", "true")]
+            )
+            .map(|c| c.0),
+            Ok("render".into())
         );
     }
 }

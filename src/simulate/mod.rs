@@ -71,14 +71,21 @@ impl Config {
     /// root dot on the cluster domain is dropped.
     pub fn validated(self) -> Result<Config> {
         let Config { strategy, mode, .. } = self;
-        // dns_cluster is not libcluster: it reads no Endpoints, only its own DNS query.
-        if strategy == Strategy::DnsCluster {
+        // dns_cluster and DNSPoll read no Endpoints, only their own DNS query.
+        if strategy.looks_up_query() {
             return Err(bad(
                 "--strategy",
                 Some(&strategy.to_string()),
-                "is phoenixframework/dns_cluster, which simulate does not model (it simulates libcluster reading Endpoints, EndpointSlices or Pods)",
+                format!(
+                    "is {}, which simulate does not model (it simulates libcluster reading Endpoints, EndpointSlices or Pods)",
+                    if strategy == Strategy::DnsCluster {
+                        "phoenixframework/dns_cluster"
+                    } else {
+                        strategy.module()
+                    }
+                ),
                 &format!(
-                    "{SIMULATED}; dns_cluster names are <basename>@<ip> (relnode env --strategy dnscluster)"
+                    "{SIMULATED}; {strategy} names are <basename>@<ip> (relnode env --strategy {strategy})"
                 ),
             ));
         }
@@ -153,7 +160,9 @@ impl Config {
                 "Cluster.Strategy.Kubernetes.DNSSRV (the SRV targets CoreDNS serves from these {kind}, domain {})",
                 self.cluster_domain
             ),
-            Strategy::DnsCluster => unreachable!("Config::validated refuses dnscluster"),
+            Strategy::DnsCluster | Strategy::DnsPoll => {
+                unreachable!("Config::validated refuses dnscluster and dnspoll")
+            }
         }
     }
 }
@@ -231,7 +240,9 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 );
             }
         },
-        Strategy::DnsCluster => unreachable!("Config::validated refuses dnscluster"),
+        Strategy::DnsCluster | Strategy::DnsPoll => {
+            unreachable!("Config::validated refuses dnscluster and dnspoll")
+        }
     }
     row
 }
