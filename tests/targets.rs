@@ -645,6 +645,16 @@ fn a_name_already_set_is_kept_when_equal_and_refused_when_different_unless_repla
         ));
         assert!(by_env.contains(&format!("{var}={ours}\n")), "{var}");
     }
+    // --host-var carries the host part: compared as such.
+    let host = ["env", "--target", "none", "--host-var", "NODENAME"];
+    ok(pod.run(&host, &with(APP, &[("NODENAME", "10.0.0.1")])));
+    let run = pod.run(&host, &with(APP, &[("NODENAME", "couchdb-0.couchdb")]));
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("NODENAME (already set"),
+        "{}",
+        stderr(&run)
+    );
     // A variable relnode does not set is no concern of it: RELEASE_NODE under target livebook.
     ok(pod.run(
         &["env", "--target", "livebook"],

@@ -179,6 +179,7 @@ fn once(url: &Url, limits: &Limits, deadline: Instant) -> Result<Vec<u8>, GetErr
         buf: Vec::new(),
         // Head, body and chunk framing: nothing beyond this is kept.
         cap: MAX_HEAD + limits.max_body + 4096,
+        max_body: limits.max_body,
         eof: false,
     };
     let head = conn.head()?;
@@ -206,6 +207,8 @@ struct Conn {
     deadline: Instant,
     buf: Vec<u8>,
     cap: usize,
+    /// For the message when `cap` is reached.
+    max_body: usize,
     eof: bool,
 }
 
@@ -216,7 +219,7 @@ impl Conn {
             return Ok(false);
         }
         if self.buf.len() >= self.cap {
-            return Err(GetError::TooLarge(self.cap));
+            return Err(GetError::TooLarge(self.max_body));
         }
         self.stream.set_read_timeout(Some(left(self.deadline)?))?;
         let mut chunk = [0u8; 4096];
