@@ -35,7 +35,11 @@ const RECORDS: &[&str] = &[
     // Two addresses of this host listed.
     "tasks.two,10.0.10.7",
     "tasks.two,10.0.10.8",
-    // Compose's service name, through the search list.
+    // A single label the resolver answers as given, as Docker's embedded DNS answers a Compose
+    // service name.
+    "bare,10.0.9.7",
+    "bare,10.0.9.6",
+    // A single label answered only through the search list (CoreDNS, Render).
     "web.swarm.test,10.0.9.7",
     "web.swarm.test,10.0.9.6",
     // Railway before 2025-10-16: IPv6 only.
@@ -47,6 +51,7 @@ const RECORDS: &[&str] = &[
 ];
 const ZONES: &[&str] = &[
     "app",
+    "bare",
     "late",
     "far",
     "dual",
@@ -428,7 +433,7 @@ fn an_unreachable_resolver_could_not_run_within_dns_wait() {
 
 #[test]
 #[ignore = "needs root"]
-fn refusals_single_label_dnspoll_several_listed_none_listed() {
+fn refusals_search_list_only_dnspoll_several_listed_none_listed() {
     let task = Task::new();
     let (err, _) = task.refused(
         &[
@@ -442,10 +447,14 @@ fn refusals_single_label_dnspoll_several_listed_none_listed() {
         &[],
         2,
     );
+    // DNSPoll asks as given: only the search list gives `web` addresses, so it never would.
     assert!(
-        err.contains("single label") && err.contains("fully qualified"),
+        err.contains("has no address as given") && err.contains("--query web.swarm.test"),
         "{err}"
     );
+    // A single label the resolver answers as given is DNSPoll's to use (Compose).
+    let out = task.named(&["--strategy", "dnspoll", "--query", "bare"]);
+    assert!(out.contains("RELEASE_NODE='app@10.0.9.7'"), "{out}");
     let (err, _) = task.refused(&["--platform", "dns", "--query", "tasks.two"], &[], 2);
     assert!(
         err.contains("several") && err.contains("10.0.10.7/24 (eth2)"),
@@ -512,7 +521,8 @@ fn railway_and_render_are_detected_and_named_from_their_variables() {
     assert!(err.contains("RENDER_DISCOVERY_SERVICE"), "{err}");
     let (err, _) = task.refused(&["--strategy", "dnspoll"], &render, 2);
     assert!(
-        err.contains("single label") && err.contains("--query"),
+        err.contains("has no address as given")
+            && err.contains("--query shop-discovery.swarm.test"),
         "{err}"
     );
     // Two platforms at once.

@@ -251,6 +251,11 @@ impl Resolver {
                 std::iter::once(name.to_owned()).chain(searched).collect()
             }
             SearchRule::Libc => searched.chain(std::iter::once(name.to_owned())).collect(),
+            // inet_res's search list is resolv.conf's search (or domain) line; with neither it
+            // is [""], so a single label is asked as given (OTP 25, observed).
+            SearchRule::InetRes if dots == 0 && self.conf.search.is_empty() => {
+                vec![name.to_owned()]
+            }
             SearchRule::InetRes if dots == 0 => searched.collect(),
             SearchRule::InetRes => std::iter::once(name.to_owned()).chain(searched).collect(),
             SearchRule::AsGiven => vec![name.to_owned()],
@@ -513,6 +518,10 @@ mod tests {
                 "headless.ns.svc.cluster.local"
             ]
         );
+        // No search (or domain) line: inet_res's search list is [""], a single label asked as
+        // given (a Compose service name on Docker's resolv.conf, which has none).
+        let bare = Resolver::new(ResolvConf::default(), Duration::from_secs(1));
+        assert_eq!(bare.candidates("app", SearchRule::InetRes), ["app"]);
         // DNSPoll's inet_res:lookup: the name as given, whatever its dots.
         assert_eq!(r.candidates("headless", SearchRule::AsGiven), ["headless"]);
         assert_eq!(

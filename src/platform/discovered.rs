@@ -84,7 +84,7 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
             platform
         }
     };
-    let query = query(lookup, shape, discovery.query, discovery.single_label_fix)?;
+    let query = query(lookup, discovery.query)?;
     let want_v6 = kubernetes::ip_family(lookup)?;
     let (ip, warnings) = match explicit_ip(lookup, want_v6)? {
         Some(ip) => (ip, Vec::new()),
@@ -105,7 +105,14 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
                         }
                         .into());
                     };
-                    listed(lookup, shape, query, &local, want_v6)?
+                    listed(
+                        lookup,
+                        shape,
+                        query,
+                        &local,
+                        want_v6,
+                        discovery.single_label_fix,
+                    )?
                 }
             }
         }
@@ -121,13 +128,10 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
     })
 }
 
-/// The query: given, else the platform's; without its root dot, checked as a DNS name. DNSPoll
-/// asks it as given, so a single label never resolves for it.
+/// The query: given, else the platform's; without its root dot, checked as a DNS name.
 fn query(
     lookup: &Lookup,
-    shape: Shape,
     platform: Option<Sourced<String>>,
-    single_label_fix: &str,
 ) -> Result<Option<Sourced<String>>, InputError> {
     let Some(found) = lookup.text(Id::Query)?.or(platform) else {
         return Ok(None);
@@ -139,14 +143,6 @@ fn query(
             &found,
             &problem,
             "use the DNS name whose A/AAAA records list the nodes, e.g. tasks.myapp or myapp.railway.internal",
-        ));
-    }
-    if shape.strategy == Strategy::DnsPoll && !name.contains('.') {
-        return Err(invalid(
-            Id::Query,
-            &found,
-            "is a single label, and libcluster's DNSPoll looks its query up as given (inet_res:lookup, without resolv.conf's search list): wherever a name needs the search list (Kubernetes, Render) it never resolves",
-            single_label_fix,
         ));
     }
     Ok(Some(Sourced::new(name, found.source)))
@@ -213,6 +209,7 @@ fn listed(
     query: &Sourced<String>,
     local: &[LocalAddress],
     want_v6: Option<bool>,
+    as_given_fix: &str,
 ) -> Result<(Sourced<IpAddr>, Vec<String>)> {
     let wait = lookup
         .value::<Wait>(Id::DnsWait)?
@@ -237,11 +234,21 @@ fn listed(
     let resolver = Resolver::new(conf.clone(), wait.value).until(deadline);
     let asker = Asker::new(shape.strategy);
     let mut pause = FIRST_PAUSE;
+    let mut search_list_checked = false;
     loop {
         let answer = asker.ask(&resolver, &query.value);
         if let Ok(answer) = &answer {
             if !answer.is_empty() {
                 return by_answer(query, answer, local, want_v6);
+            }
+        }
+        // DNSPoll asks the name as given. A resolver that answers it only through the search
+        // list (CoreDNS, Render) never gives DNSPoll a node, however long we wait; one that
+        // answers the bare name (Docker's embedded DNS) is fine. Asked once.
+        if asker.rule == SearchRule::AsGiven && !search_list_checked {
+            search_list_checked = true;
+            if let Some(full) = asker.search_list_name(&resolver, &query.value) {
+                return Err(as_given_only(query, &full, as_given_fix));
             }
         }
         let left = deadline.saturating_duration_since(Instant::now());
@@ -297,6 +304,20 @@ impl Asker {
                 types: &[RecordType::A, RecordType::Aaaa],
             },
         }
+    }
+
+    /// The name the search list makes of `name` when that one has addresses (as getbyname,
+    /// which DNSPoll does not use, would find them).
+    fn search_list_name(&self, resolver: &Resolver, name: &str) -> Option<String> {
+        self.types.iter().find_map(|rtype| {
+            match resolver.lookup(name, *rtype, SearchRule::InetRes).outcome {
+                Outcome::Found {
+                    name: full,
+                    records: Records::Addrs(addrs),
+                } if !addrs.is_empty() && full != name => Some(full),
+                _ => None,
+            }
+        })
     }
 
     /// Every address the answers list; `Err` when a question got no believable answer.
@@ -395,6 +416,19 @@ fn by_answer(
         fix,
     }
     .into())
+}
+
+/// DNSPoll's query answered only through the search list: it would never dial a node.
+fn as_given_only(query: &Sourced<String>, full: &str, fix: &str) -> Error {
+    InputError {
+        subject: input(Id::Query).subject(),
+        found: Some(query.found()),
+        problem: format!(
+            "has no address as given, and libcluster's DNSPoll looks its query up as given (inet_res:lookup, no search list); only resolv.conf's search list makes it {full}, which lists nodes: DNSPoll would never dial one"
+        ),
+        fix: format!("pass --query {full} (and the same query: in libcluster's config); {fix}"),
+    }
+    .into()
 }
 
 /// Rule 5's end: nothing listed within `--dns-wait`.
