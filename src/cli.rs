@@ -193,6 +193,13 @@ pub struct SimulateArgs {
 /// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
 #[derive(Args, Debug)]
 pub struct AdviseArgs {
+    /// Where the nodes run: kubernetes (the decision tree below) or ecs (AWS ECS/Fargate:
+    /// awsvpc, Cloud Map, the security group rules, a task definition fragment)
+    #[arg(long, value_enum, default_value_t = AdvisePlatform::Kubernetes)]
+    pub platform: AdvisePlatform,
+    /// With --platform ecs: the Cloud Map private DNS namespace (the query is <app>.<namespace>)
+    #[arg(long, value_name = "NAMESPACE", default_value = "ecs.internal")]
+    pub cloud_map_namespace: String,
     /// May the pods run under a service account allowed to list Endpoints? yes or no
     #[arg(long, value_name = "yes|no")]
     pub service_account: Option<String>,
@@ -221,6 +228,14 @@ pub struct AdviseArgs {
     /// text: the advice and every file, one after the other; json: one object
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+/// `advise --platform`.
+#[cfg(feature = "tools")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdvisePlatform {
+    Kubernetes,
+    Ecs,
 }
 
 /// The value lists `simulate` and `advise` take, and clap's parser for them: their help

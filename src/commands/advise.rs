@@ -8,12 +8,15 @@ use anyhow::Context as _;
 
 use crate::advise::{self, Answers, Given};
 use crate::atomic;
-use crate::cli::{AdviseArgs, TextOrJson};
+use crate::cli::{AdviseArgs, AdvisePlatform, TextOrJson};
 use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if args.platform == AdvisePlatform::Ecs {
+        return ecs(&args, interactive);
+    }
     let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
     decision.check_names(&answers)?;
@@ -27,6 +30,32 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     }
     let text = if json_out {
         advise::to_json(&answers, &decision, &files)
+    } else {
+        advise::to_text(&files)
+    };
+    super::print(text.as_bytes())?;
+    Ok(ExitStatus::Ok)
+}
+
+/// `--platform ecs`: one fixed setup (advise::ecs), printed or written as the other.
+fn ecs(args: &AdviseArgs, interactive: bool) -> Result<ExitStatus> {
+    let app = answer(
+        args.app.clone(),
+        "--app",
+        "The release name (the part before '@')",
+        interactive,
+    )?;
+    let ecs = advise::ecs::Ecs::validated(app, &args.cloud_map_namespace)?;
+    let files = ecs.render();
+    if let Some(dir) = &args.output {
+        write_all(dir, &files)?;
+        for (name, _) in &files {
+            eprintln!("relnode: wrote {}", shown(dir.join(name)));
+        }
+        return Ok(ExitStatus::Ok);
+    }
+    let text = if args.format == TextOrJson::Json {
+        ecs.to_json(&files)
     } else {
         advise::to_text(&files)
     };

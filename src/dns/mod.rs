@@ -12,6 +12,7 @@
 //! record zoo into a start-up helper (BENCHMARKS.md has the measurement). Every query is bounded
 //! by a deadline; no thread, no async runtime.
 
+mod conf;
 mod transport;
 mod wire;
 
@@ -23,9 +24,9 @@ use transport::AskError;
 pub use wire::Rejected;
 use wire::{Question, Reply};
 
-/// The resolver's configuration is kubelet's resolv.conf as `kubelet::ResolvConf` parses it
-/// (nameservers asked on port 53, as every resolver does).
-pub use crate::platform::kubelet::ResolvConf;
+/// The resolver is configured by resolv.conf (its nameservers asked on port 53, as every
+/// resolver does).
+pub use conf::{ResolvConf, words};
 
 /// The port every nameserver in resolv.conf is asked on.
 const DNS_PORT: u16 = 53;

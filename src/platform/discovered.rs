@@ -320,9 +320,12 @@ impl Asker {
         })
     }
 
-    /// Every address the answers list; `Err` when a question got no believable answer.
+    /// Every address the answers list. As libcluster and dns_cluster do, a question that fails
+    /// counts as no address of its type when another type answered; `Err` when no type gave an
+    /// address and one got no believable answer.
     fn ask(&self, resolver: &Resolver, name: &str) -> Result<Vec<IpAddr>, String> {
         let mut found = Vec::new();
+        let mut problem = None;
         for rtype in self.types {
             let lookup = resolver.lookup(name, *rtype, self.rule);
             match lookup.outcome {
@@ -337,7 +340,7 @@ impl Asker {
                         .iter()
                         .map(ToString::to_string)
                         .collect();
-                    return Err(format!(
+                    problem.get_or_insert(format!(
                         "no nameserver answered the {rtype} question (asked {})",
                         if asked.is_empty() {
                             "none: no time left".to_owned()
@@ -346,10 +349,15 @@ impl Asker {
                         }
                     ));
                 }
-                Outcome::Failed(problem) => return Err(problem),
+                Outcome::Failed(failed) => {
+                    problem.get_or_insert(failed);
+                }
             }
         }
-        Ok(found)
+        match problem {
+            Some(problem) if found.is_empty() => Err(problem),
+            _ => Ok(found),
+        }
     }
 }
 
