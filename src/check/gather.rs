@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{ApiTarget, CheckInput, Lookup, dns};
+use super::{ApiTarget, CheckInput, Lookup};
 use crate::error::{InputError, shown};
 use crate::facts::PodFacts;
 use crate::files::{self, ReadError};
@@ -50,7 +50,7 @@ pub fn prepare(
     // Livebook's distribution listens on a fixed port behind its own EPMD module.
     let dist_port = dist_port.or(facts.target.value.dist_port());
     // The resolver: check asks the nameservers the pod's resolv.conf names.
-    let (resolv_path, resolv, resolv_zones) = resolv_conf(lookup)?;
+    let (resolv_path, resolv) = resolv_conf(lookup)?;
     let sa_dir = lookup
         .path(Id::ServiceAccountDir, DEFAULT_SERVICE_ACCOUNT_DIR)?
         .value;
@@ -98,7 +98,6 @@ pub fn prepare(
         cluster_name,
         libcluster_domain_env,
         resolv,
-        resolv_zones,
         service_account_dir: sa_dir,
         api,
         selector,
@@ -138,7 +137,7 @@ impl InputValue for Lookup {
 }
 
 /// The pod's resolv.conf; check cannot run without it.
-fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf, dns::Zones)> {
+fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf)> {
     let resolv_path = lookup.path(Id::ResolvConf, DEFAULT_RESOLV_CONF)?;
     let resolv_bytes =
         files::read_limited(&resolv_path.value, files::MAX_KUBELET_FILE).map_err(|err| {
@@ -158,12 +157,7 @@ fn resolv_conf(lookup: &inputs::Lookup) -> Result<(PathBuf, kubelet::ResolvConf,
                 ),
             }
         })?;
-    // ResolvConf keeps the addresses; the zones of link-local ones are read beside it.
-    Ok((
-        resolv_path.value,
-        kubelet::ResolvConf::parse(&resolv_bytes),
-        dns::nameserver_zones(&resolv_bytes),
-    ))
+    Ok((resolv_path.value, kubelet::ResolvConf::parse(&resolv_bytes)))
 }
 
 /// The facts' domain, else derived as the naming path derives it (`--cluster-domain`,

@@ -73,8 +73,6 @@ pub struct CheckInput {
     /// and the API host.
     pub libcluster_domain_env: Option<String>,
     pub resolv: ResolvConf,
-    /// The zones of resolv.conf's link-local nameservers (`fe80::1%eth0`).
-    pub resolv_zones: dns::Zones,
     pub service_account_dir: PathBuf,
     pub api: ApiTarget,
     /// libcluster's `kubernetes_selector`.
@@ -146,7 +144,6 @@ pub fn run_with_wait(
 /// One pass over every check the shape has.
 pub fn run(input: &CheckInput, deadline: Option<Instant>) -> Report {
     let mut resolver = Resolver::new(input.resolv.clone(), input.timeout);
-    resolver.zones = input.resolv_zones.clone();
     if let Some(deadline) = deadline {
         resolver = resolver.until(deadline);
     }
@@ -323,7 +320,6 @@ mod tests {
             cluster_name: "cluster".into(),
             libcluster_domain_env: None,
             resolv: ResolvConf::default(),
-            resolv_zones: Vec::new(),
             service_account_dir: PathBuf::new(),
             api: ApiTarget {
                 host: "127.0.0.1".into(),

@@ -17,7 +17,7 @@ mod transport;
 mod wire;
 
 use std::fmt;
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use transport::AskError;
@@ -209,42 +209,6 @@ pub struct Resolver {
     pub deadline: Option<Instant>,
     /// The port nameservers are asked on: 53, except for tests' own servers.
     pub port: u16,
-    /// The interface (scope id) of each link-local nameserver given with a zone
-    /// (`nameserver fe80::1%eth0`): without it, the query has no link to leave by.
-    pub zones: Zones,
-}
-
-/// Link-local nameservers with the scope id of their zone (`fe80::1%eth0`).
-pub type Zones = Vec<(Ipv6Addr, u32)>;
-
-/// The zones of resolv.conf's link-local nameservers (`nameserver fe80::1%eth0` or `%2`), as
-/// scope ids; a zone naming no interface of this host is left out (the query then fails, and
-/// says which server it asked).
-pub fn nameserver_zones(resolv_conf: &[u8]) -> Zones {
-    let mut zones = Vec::new();
-    for line in resolv_conf.split(|b| *b == b'\n') {
-        let Ok(line) = std::str::from_utf8(line) else {
-            continue;
-        };
-        let mut words = line.split_whitespace();
-        if words.next() != Some("nameserver") {
-            continue;
-        }
-        let Some((ip, zone)) = words.next().and_then(|w| w.split_once('%')) else {
-            continue;
-        };
-        let Ok(ip) = ip.parse::<Ipv6Addr>() else {
-            continue;
-        };
-        let scope = zone
-            .parse::<u32>()
-            .ok()
-            .or_else(|| nix::net::if_::if_nametoindex(zone).ok());
-        if let Some(scope) = scope {
-            zones.push((ip, scope));
-        }
-    }
-    zones
 }
 
 /// The least time a nameserver is given in a round: a round trip on a loaded node.
@@ -257,7 +221,6 @@ impl Resolver {
             timeout,
             deadline: None,
             port: DNS_PORT,
-            zones: Vec::new(),
         }
     }
 
@@ -266,6 +229,7 @@ impl Resolver {
         match ip {
             IpAddr::V6(v6) => {
                 let scope = self
+                    .conf
                     .zones
                     .iter()
                     .find(|(z, _)| *z == v6)
