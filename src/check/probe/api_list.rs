@@ -89,25 +89,7 @@ fn request(
     let response = match client.get(path) {
         Ok(r) => r,
         Err(err) => {
-            let (cause, fix) = match err {
-                ApiError::Unreachable(_) => (
-                    "the API server cannot be reached",
-                    "check KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT and egress NetworkPolicy to the API server",
-                ),
-                ApiError::Answer(_) => (
-                    "the API server answered, but with a body relnode does not read (over the cap, or not UTF-8): libcluster cannot use it either",
-                    "select fewer objects (--selector), and check that KUBERNETES_SERVICE_HOST is the API server itself, not a proxy",
-                ),
-                _ => (
-                    "the API server is not who it claims to be, or the exchange failed (TLS)",
-                    "check that ca.crt is the cluster's CA and that the API host is a name the server's certificate carries",
-                ),
-            };
-            let mut check =
-                Check::new("api-list", Status::Fail, asked, err.to_string()).because(cause, fix);
-            // Unreachable (refused, timed out) says nothing yet; a bad certificate does.
-            check.could_not_run = matches!(err, ApiError::Unreachable(_));
-            checks.push(check);
+            checks.push(no_answer(asked, &err));
             return None;
         }
     };
@@ -134,6 +116,30 @@ fn request(
             None
         }
     }
+}
+
+/// The `api-list` line for a GET that got no usable answer: unreachable, TLS, or a body
+/// relnode does not read.
+fn no_answer(asked: String, err: &ApiError) -> Check {
+    let (cause, fix) = match err {
+        ApiError::Unreachable(_) => (
+            "the API server cannot be reached",
+            "check KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT and egress NetworkPolicy to the API server",
+        ),
+        ApiError::Answer(_) => (
+            "the API server answered, but with a body relnode does not read (over the cap, or not UTF-8): libcluster cannot use it either",
+            "select fewer objects (--selector), and check that KUBERNETES_SERVICE_HOST is the API server itself, not a proxy",
+        ),
+        _ => (
+            "the API server is not who it claims to be, or the exchange failed (TLS)",
+            "check that ca.crt is the cluster's CA and that the API host is a name the server's certificate carries",
+        ),
+    };
+    let mut check =
+        Check::new("api-list", Status::Fail, asked, err.to_string()).because(cause, fix);
+    // Unreachable (refused, timed out) says nothing yet; a bad certificate does.
+    check.could_not_run = matches!(err, ApiError::Unreachable(_));
+    check
 }
 
 /// The `api-list` line for an answer other than 200.
