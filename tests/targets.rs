@@ -394,6 +394,16 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
         },
         Bad {
             args: vec![],
+            env: fly_with("FLY_PRIVATE_IP", "fe80::1"),
+            says: &["FLY_PRIVATE_IP", "link-local", "no other Machine can dial"],
+        },
+        Bad {
+            args: vec![],
+            env: fly_with("FLY_PRIVATE_IP", "::ffff:10.0.0.1"),
+            says: &["FLY_PRIVATE_IP", "IPv4-mapped", "no other Machine can dial"],
+        },
+        Bad {
+            args: vec![],
             env: fly_with("FLY_APP_NAME", ""),
             says: &["FLY_APP_NAME", "is empty"],
         },

@@ -4,7 +4,7 @@
 use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 use crate::files;
-use crate::libcluster::api;
+use crate::libcluster::{Strategy, api};
 use crate::simulate::{self, Config, Verdict, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
@@ -34,10 +34,25 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         })?
     };
     let from = || format!("--from {}", shown(&args.from));
-    let objects =
-        api::parse(&bytes).map_err(|err| bad(&from(), None, input::problem(&err), FIX))?;
-    let entries = input::entries(&objects, args.ip_family)
-        .map_err(|problem| bad(&from(), None, problem, FIX))?;
+    // An empty list is a valid answer: with --self it says "not dialled" (exit 1); without,
+    // there is nothing to show, and the input is refused.
+    let objects = match api::parse(&bytes) {
+        Err(api::ParseError::Empty) if args.self_name.is_some() => {
+            api::Objects::Endpoints(Vec::new())
+        }
+        parsed => parsed.map_err(|err| bad(&from(), None, input::problem(&err), FIX))?,
+    };
+    // The DNS strategies read what the cluster DNS serves from the slices, both families.
+    let reader = match config.strategy {
+        Strategy::Kubernetes => input::Reader::Endpoints(args.ip_family),
+        _ => input::Reader::ClusterDns,
+    };
+    let entries = if objects.is_empty() && args.self_name.is_some() {
+        Vec::new()
+    } else {
+        input::entries(&objects, reader).map_err(|problem| bad(&from(), None, problem, FIX))?
+    };
+    let notes = input::notes(&objects, reader, &entries);
     let kind = objects.kind();
     let rows = simulate::simulate(&config, kind, entries)?;
     // A crash dials nobody, so nobody is found.
@@ -50,9 +65,9 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         (me, hit.map(|r| r.from.as_str()))
     });
     let text = if json_out {
-        simulate::to_json(&config, kind, &rows, own)
+        simulate::to_json(&config, kind, &rows, &notes, own)
     } else {
-        simulate::to_text(&config, kind, &rows, own)
+        simulate::to_text(&config, kind, &rows, &notes, own)
     };
     super::print(text.as_bytes())?;
     // Like a failed check: the name asked about is not dialled.

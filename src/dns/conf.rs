@@ -2,7 +2,7 @@
 //! attempts`. Bytes in, never fails: one stray non-UTF-8 byte (in a comment, say) costs only the
 //! word it is in.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 /// What the pod's resolver is configured with, as glibc reads it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,10 @@ pub struct ResolvConf {
     pub ndots: u32,
     pub timeout_secs: u32,
     pub attempts: u32,
+    /// The scope id of each link-local nameserver given with a zone (`fe80::1%eth0` or
+    /// `%2`): without it, a query to it has no link to leave by. A zone naming no interface
+    /// of this host is left out (the query then fails, naming the server).
+    pub zones: Vec<(Ipv6Addr, u32)>,
 }
 
 impl Default for ResolvConf {
@@ -25,8 +29,19 @@ impl Default for ResolvConf {
             ndots: 1,
             timeout_secs: 5,
             attempts: 2,
+            zones: Vec::new(),
         }
     }
+}
+
+/// A zone as the scope id it names: a number, or an interface of this host.
+fn scope_id(zone: &str) -> Option<u32> {
+    if zone.is_empty() {
+        return None;
+    }
+    zone.parse::<u32>()
+        .ok()
+        .or_else(|| nix::net::if_::if_nametoindex(zone).ok())
 }
 
 /// The words of a config line before any `#` or `;` comment, skipping words that are not UTF-8.
@@ -48,13 +63,17 @@ impl ResolvConf {
             let mut words = words(line);
             match words.next() {
                 Some("nameserver") => {
-                    // `fe80::1%eth0`: the zone is the resolver's business, not ours.
-                    let ip = words
-                        .next()
-                        .and_then(|w| w.split('%').next())
-                        .and_then(|w| w.parse().ok());
+                    let word = words.next().unwrap_or_default();
+                    let (address, zone) = word.split_once('%').unwrap_or((word, ""));
+                    let ip: Option<IpAddr> = address.parse().ok();
                     if let Some(ip) = ip.filter(|_| conf.nameservers.len() < 3) {
                         conf.nameservers.push(ip);
+                        if let IpAddr::V6(v6) = ip
+                            && v6.is_unicast_link_local()
+                            && let Some(scope) = scope_id(zone)
+                        {
+                            conf.zones.push((v6, scope));
+                        }
                     }
                 }
                 Some("search" | "domain") => {
@@ -78,5 +97,26 @@ impl ResolvConf {
             }
         }
         conf
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fe80::1%lo` keeps its zone as the scope id (lo is interface 1 in every namespace);
+    /// a numeric zone is taken as it is; an unknown interface, or a zone on an address that is
+    /// not link-local, is dropped.
+    #[test]
+    fn a_link_local_nameserver_keeps_its_zone() {
+        let conf = ResolvConf::parse(b"nameserver fe80::1%lo\nnameserver fe80::2%7\n");
+        let zones = vec![
+            ("fe80::1".parse().unwrap(), 1),
+            ("fe80::2".parse().unwrap(), 7),
+        ];
+        assert_eq!(conf.zones, zones);
+        let conf = ResolvConf::parse(b"nameserver fe80::3%no-such-if0\nnameserver fd00::4%lo\n");
+        assert_eq!(conf.nameservers.len(), 2);
+        assert!(conf.zones.is_empty(), "{:?}", conf.zones);
     }
 }

@@ -83,6 +83,9 @@ impl Records {
     }
 }
 
+/// The problem of a lookup with no server to ask: the pod's resolv.conf lists none.
+pub const NO_NAMESERVER: &str = "resolv.conf names no nameserver";
+
 /// How one lookup ended. NXDOMAIN (the name does not exist) and no-data (it exists, but has
 /// no record of this type) have different causes in Kubernetes, so they stay apart.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -221,6 +224,22 @@ impl Resolver {
         }
     }
 
+    /// The server's socket address, with the zone resolv.conf gave a link-local one.
+    fn server(&self, ip: IpAddr) -> SocketAddr {
+        match ip {
+            IpAddr::V6(v6) => {
+                let scope = self
+                    .conf
+                    .zones
+                    .iter()
+                    .find(|(z, _)| *z == v6)
+                    .map_or(0, |(_, scope)| *scope);
+                SocketAddr::V6(std::net::SocketAddrV6::new(v6, self.port, 0, scope))
+            }
+            v4 => SocketAddr::new(v4, self.port),
+        }
+    }
+
     /// Ends every lookup by `deadline` too, e.g. `check --wait`'s, so a lookup in progress
     /// is cut when the caller's time is up.
     pub fn until(mut self, deadline: Instant) -> Resolver {
@@ -317,7 +336,7 @@ impl Resolver {
         };
         let servers = &self.conf.nameservers;
         if servers.is_empty() {
-            return Outcome::Failed("resolv.conf names no nameserver".into());
+            return Outcome::Failed(NO_NAMESERVER.into());
         }
         let first = trace.tries.len();
         let cap = Duration::from_secs(u64::from(self.conf.timeout_secs.max(1)));
@@ -330,7 +349,7 @@ impl Resolver {
                 }
                 let share = left / (servers.len() - i) as u32;
                 let wait = share.max(MIN_TRY).min(cap).min(left);
-                let server = SocketAddr::new(*ip, self.port);
+                let server = self.server(*ip);
                 let (result, outcome) = match transport::exchange(server, &q, now + wait) {
                     Ok(reply) => judge(server, reply, trace),
                     Err(AskError::Timeout) => (TryResult::TimedOut { waited: wait }, None),
