@@ -193,10 +193,15 @@ pub struct SimulateArgs {
 /// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
 #[derive(Args, Debug)]
 pub struct AdviseArgs {
-    /// Where the release runs: kubernetes, fly, swarm, compose, railway, render or nomad
-    /// [default: kubernetes]
-    #[arg(long, value_name = "PLATFORM")]
-    pub platform: Option<String>,
+    /// Where the nodes run [default: kubernetes; asked on a terminal]: kubernetes (the decision
+    /// tree below); ecs (AWS ECS/Fargate: awsvpc, Cloud Map, the security group rules, a task
+    /// definition fragment); fly, swarm, compose, railway, render or nomad (one DNS name lists
+    /// the nodes: DNSPoll or dns_cluster and why, the topology, env.sh.eex, the ENTRYPOINT)
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<AdvisePlatform>,
+    /// With --platform ecs: the Cloud Map private DNS namespace (the query is <app>.<namespace>)
+    #[arg(long, value_name = "NAMESPACE", default_value = "ecs.internal")]
+    pub cloud_map_namespace: String,
     /// May the pods run under a service account allowed to list Endpoints? yes or no
     #[arg(long, value_name = "yes|no")]
     pub service_account: Option<String>,
@@ -226,6 +231,20 @@ pub struct AdviseArgs {
     /// text: the advice and every file, one after the other; json: one object
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
     pub format: TextOrJson,
+}
+
+/// `advise --platform`.
+#[cfg(feature = "tools")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AdvisePlatform {
+    Kubernetes,
+    Fly,
+    Ecs,
+    Swarm,
+    Compose,
+    Railway,
+    Render,
+    Nomad,
 }
 
 /// The value lists `simulate` and `advise` take, and clap's parser for them: their help

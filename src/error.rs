@@ -187,6 +187,37 @@ const SHOWN_MAX: usize = 120;
 
 /// A value or path as messages show it: quoted, control characters and invalid UTF-8 escaped
 /// (nothing raw reaches the terminal), cut to a sane length.
+/// A character a terminal acts on instead of showing: the C0/C1 controls, and Unicode's
+/// invisible format controls (bidirectional overrides and isolates such as U+202E and U+2066,
+/// zero-width characters, line and paragraph separators), which can make text read in another
+/// order than it is. One rule for every text from input that relnode prints.
+pub fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// `text` with each [`unsafe_char`] escaped as Rust writes it (`\n`, `\u{1b}`, `\u{202e}`);
+/// nothing else changes.
+#[cfg_attr(not(any(feature = "check", feature = "tools")), allow(dead_code))]
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 pub fn shown(value: impl AsRef<OsStr>) -> String {
     let bytes = value.as_ref().as_encoded_bytes();
     let text = String::from_utf8_lossy(bytes);
@@ -200,7 +231,7 @@ pub fn shown(value: impl AsRef<OsStr>) -> String {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
             '\u{fffd}' => out.push_str("\\u{fffd}"),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if unsafe_char(c) => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -225,6 +256,15 @@ mod tests {
         let out = shown(&long);
         assert!(out.len() < 200, "{} bytes", out.len());
         assert!(out.ends_with("(100000 bytes in all)"), "{out}");
+    }
+
+    #[test]
+    fn escaped_shows_controls_and_bidi_controls_and_nothing_else() {
+        assert_eq!(
+            escaped("a\u{1b}[31m\nb\u{202e}c\u{2066}d é"),
+            "a\\u{1b}[31m\\nb\\u{202e}c\\u{2066}d é"
+        );
+        assert_eq!(shown("x\u{202e}"), "\"x\\u{202e}\"");
     }
 
     #[test]

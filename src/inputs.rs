@@ -5,16 +5,21 @@
 //! `facts` finds in files, then a default. Env vars are read as bytes through [`Env`]: a value
 //! relnode interprets must be UTF-8 (else bad input, naming the variable), a path stays bytes.
 
-use std::ffi::{OsStr, OsString};
+mod args;
+mod lookup;
+mod values;
+
+use std::ffi::OsString;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
-use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
+pub use args::{PodArgs, set_table_help};
+pub use lookup::Lookup;
+#[cfg(feature = "check")]
+pub use values::Port;
+pub use values::{InputValue, Wait};
 
-use crate::error::{InputError, shown};
-use crate::libcluster::family::{IP_FAMILY_VALUES, IpFamily};
-use crate::libcluster::{MODE_VALUES, Mode, STRATEGY_VALUES, Strategy};
+use crate::error::shown;
 
 /// Names an input; the index into [`INPUTS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +44,13 @@ pub enum Id {
     Target,
     NodeVar,
     HostVar,
+    // Issue 17: a name the platform already set; AWS ECS.
+    ReplaceNodeName,
     Query,
     DnsWait,
     Platform,
     FlyBasename,
+    EcsBasename,
     // `check` only: libcluster's options for the API request it repeats.
     Selector,
     IpLookup,
@@ -321,6 +329,18 @@ pub const INPUTS: &[Input] = &[
         switch: false,
     },
     Input {
+        id: Id::ReplaceNodeName,
+        what: "replace node name",
+        long: "replace-node-name",
+        env: &["RELNODE_REPLACE_NODE_NAME"],
+        value_name: "",
+        help: "Let relnode's name replace one already set in the environment (RELEASE_NODE, the target's own name variable, --node-var) that differs from it",
+        otherwise: Some("off: a different name already set is refused (exit 2)"),
+        heading: OUTPUT,
+        only: None,
+        switch: true,
+    },
+    Input {
         id: Id::Query,
         what: "query",
         long: "query",
@@ -368,6 +388,18 @@ pub const INPUTS: &[Input] = &[
         value_name: "SCHEME",
         help: "On Fly.io: deploy (<app>-<image ref suffix>, Fly's guide: each deploy its own cluster) or app (<app>)",
         otherwise: Some("deploy"),
+        heading: PLATFORM,
+        only: None,
+        switch: false,
+    },
+    Input {
+        id: Id::EcsBasename,
+        what: "ECS basename",
+        long: "ecs-basename",
+        env: &["RELNODE_ECS_BASENAME"],
+        value_name: "SCHEME",
+        help: "On AWS ECS: app (<basename>) or deploy (<basename>-<first 10 hex of sha1 of the image ID>, as Livebook names ECS nodes: each image its own cluster)",
+        otherwise: Some("app"),
         heading: PLATFORM,
         only: None,
         switch: false,
@@ -496,23 +528,6 @@ impl Input {
     }
 }
 
-/// `--help` text a row cannot own because it comes from a table above `inputs` (the targets',
-/// the platforms': those modules read the inputs). `cli` hands it in before the command is
-/// built, so `inputs` names no module above it and start-up builds no string twice.
-static TABLE_HELP: OnceLock<fn(Id) -> Option<String>> = OnceLock::new();
-
-pub fn set_table_help(help: fn(Id) -> Option<String>) {
-    // Set once per process; a second call (tests) hands in the same function.
-    let _ = TABLE_HELP.set(help);
-}
-
-fn help_of(input: &Input) -> String {
-    TABLE_HELP
-        .get()
-        .and_then(|help| help(input.id))
-        .unwrap_or_else(|| input.help_line())
-}
-
 /// Where a fact came from, for `--explain` and error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
@@ -576,323 +591,14 @@ impl Env for ProcessEnv {
     }
 }
 
-/// What the command line gave for each input, in table order, and `--explain`.
-#[derive(Clone, Debug, Default)]
-pub struct PodArgs {
-    values: Vec<Option<OsString>>,
-    pub explain: bool,
-}
-
-const EXPLAIN: &str = "explain";
-
-impl PodArgs {
-    #[cfg(test)]
-    pub fn with(pairs: &[(Id, &str)]) -> PodArgs {
-        let mut args = PodArgs {
-            values: vec![None; INPUTS.len()],
-            explain: false,
-        };
-        for (id, value) in pairs {
-            args.values[*id as usize] = Some(OsString::from(value));
-        }
-        args
-    }
-
-    fn flag(&self, id: Id) -> Option<&OsStr> {
-        self.values.get(id as usize)?.as_deref()
-    }
-}
-
-impl FromArgMatches for PodArgs {
-    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        Ok(PodArgs {
-            // An input of another command is not defined here: `try_`, and absent.
-            values: INPUTS
-                .iter()
-                .map(|input| {
-                    if input.switch {
-                        // A switch that is on reads as "1", as its env var may.
-                        let on = matches.try_get_one::<bool>(input.long).ok().flatten();
-                        return on.copied().unwrap_or(false).then(|| OsString::from("1"));
-                    }
-                    matches
-                        .try_get_one::<OsString>(input.long)
-                        .ok()
-                        .flatten()
-                        .cloned()
-                })
-                .collect(),
-            explain: matches.get_flag(EXPLAIN),
-        })
-    }
-
-    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        *self = Self::from_arg_matches(matches)?;
-        Ok(())
-    }
-}
-
-impl Args for PodArgs {
-    fn augment_args(cmd: Command) -> Command {
-        let cmd = cmd.arg(
-            Arg::new(EXPLAIN)
-                .long(EXPLAIN)
-                .short('v')
-                .visible_alias("verbose")
-                .action(ArgAction::SetTrue)
-                .help("Print each fact, its value and its source on stderr"),
-        );
-        let command = cmd.get_name().to_owned();
-        let mine = INPUTS
-            .iter()
-            .filter(|input| input.only.is_none_or(|only| only == command));
-        mine.fold(cmd, |cmd, input| {
-            if input.switch {
-                return cmd.arg(
-                    Arg::new(input.long)
-                        .long(input.long)
-                        .action(ArgAction::SetTrue)
-                        .help(help_of(input))
-                        .help_heading(input.heading),
-                );
-            }
-            cmd.arg(
-                Arg::new(input.long)
-                    .long(input.long)
-                    .value_name(input.value_name)
-                    .value_parser(clap::builder::OsStringValueParser::new())
-                    .action(ArgAction::Set)
-                    .help(help_of(input))
-                    .help_heading(input.heading),
-            )
-        })
-    }
-
-    fn augment_args_for_update(cmd: Command) -> Command {
-        Self::augment_args(cmd)
-    }
-}
-
-/// Looks inputs up: the flag, else the first non-empty env var.
-pub struct Lookup<'a> {
-    pub args: &'a PodArgs,
-    pub env: &'a dyn Env,
-}
-
-/// A value an input row parses into. The type knows its spellings, so what is wrong and what
-/// to do are said once, beside the list that defines them; [`Lookup::value`] adds which input
-/// it was and where the value came from.
-pub trait InputValue: Sized {
-    /// The value, or `(problem, fix)`: `"is not a strategy relnode knows"`, `"use one of …"`.
-    fn parse_input(text: &str) -> Result<Self, (String, String)>;
-}
-
-/// A duration as the flags take it: `500ms`, `5s`, `2m`, `1h`, or plain seconds; more than 0,
-/// at most a day.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Wait(pub std::time::Duration);
-
-impl InputValue for Wait {
-    fn parse_input(text: &str) -> Result<Wait, (String, String)> {
-        let text = text.trim();
-        let (number, unit) = text
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .map_or((text, "s"), |at| text.split_at(at));
-        let scale = match unit {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            _ => f64::NAN,
-        };
-        match number.parse::<f64>().map(|n| n * scale) {
-            Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => {
-                Ok(Wait(std::time::Duration::from_secs_f64(secs)))
-            }
-            _ => Err((
-                "is not a duration".into(),
-                "give a positive number with a unit: 500ms, 5s, 2m (plain numbers are seconds)"
-                    .into(),
-            )),
-        }
-    }
-}
-
-impl InputValue for Strategy {
-    fn parse_input(text: &str) -> Result<Strategy, (String, String)> {
-        text.parse().map_err(|()| {
-            (
-                "is not a strategy relnode knows".into(),
-                format!(
-                    "use one of {STRATEGY_VALUES} (libcluster's Cluster.Strategy.Kubernetes, .Kubernetes.DNS, .Kubernetes.DNSSRV, .DNSPoll; phoenixframework/dns_cluster)"
-                ),
-            )
-        })
-    }
-}
-
-impl InputValue for Mode {
-    fn parse_input(text: &str) -> Result<Mode, (String, String)> {
-        text.parse().map_err(|()| {
-            (
-                "is not a libcluster mode".into(),
-                format!("use one of {MODE_VALUES}"),
-            )
-        })
-    }
-}
-
-impl InputValue for IpFamily {
-    fn parse_input(text: &str) -> Result<IpFamily, (String, String)> {
-        text.parse().map_err(|()| {
-            (
-                "is not an IP family".into(),
-                format!("use {IP_FAMILY_VALUES}"),
-            )
-        })
-    }
-}
-
-/// A TCP port, 1-65535.
-#[cfg_attr(not(feature = "check"), allow(dead_code))]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Port(pub u16);
-
-impl InputValue for Port {
-    fn parse_input(text: &str) -> Result<Port, (String, String)> {
-        match text.parse::<u16>() {
-            Ok(p) if p > 0 => Ok(Port(p)),
-            _ => Err((
-                "is not a TCP port".into(),
-                "give a port from 1 to 65535 (e.g. 13825 for Livebook's distribution)".into(),
-            )),
-        }
-    }
-}
-
-impl Lookup<'_> {
-    /// The value as bytes (for paths).
-    pub fn raw(&self, id: Id) -> Result<Option<Sourced<OsString>>, InputError> {
-        let input = input(id);
-        if let Some(value) = self.args.flag(id) {
-            if value.is_empty() {
-                return Err(InputError {
-                    subject: input.subject(),
-                    found: Some(format!("{} ''", input.flag())),
-                    problem: "is empty".into(),
-                    fix: format!(
-                        "give {} a value, or leave it out to use {}",
-                        input.flag(),
-                        input.env[0]
-                    ),
-                });
-            }
-            return Ok(Some(Sourced::new(
-                value.to_owned(),
-                Source::Flag(input.long),
-            )));
-        }
-        Ok(input.env.iter().find_map(|var| {
-            self.env
-                .var_os(var)
-                .filter(|v| !v.is_empty())
-                .map(|v| Sourced::new(v, Source::Env(var)))
-        }))
-    }
-
-    /// The value as text: relnode interprets it, so bytes that are not UTF-8 are bad input
-    /// (never skipped for the next env var, never taken as unset).
-    pub fn text(&self, id: Id) -> Result<Option<Sourced<String>>, InputError> {
-        let Some(raw) = self.raw(id)? else {
-            return Ok(None);
-        };
-        match raw.value.into_string() {
-            Ok(text) => Ok(Some(Sourced::new(text, raw.source))),
-            Err(bytes) => Err(InputError {
-                subject: input(id).subject(),
-                found: Some(format!("{} (from {})", shown(&bytes), raw.source)),
-                problem: "is not valid UTF-8".into(),
-                fix: format!(
-                    "set {} to plain text; check how the value is produced",
-                    input(id).set_hint()
-                ),
-            }),
-        }
-    }
-
-    /// The value parsed into its type; a value the type refuses is bad input naming this input.
-    pub fn value<T: InputValue>(&self, id: Id) -> Result<Option<Sourced<T>>, InputError> {
-        let Some(given) = self.text(id)? else {
-            return Ok(None);
-        };
-        match T::parse_input(&given.value) {
-            Ok(value) => Ok(Some(Sourced::new(value, given.source))),
-            Err((problem, fix)) => Err(InputError {
-                subject: input(id).subject(),
-                found: Some(given.found()),
-                problem,
-                fix,
-            }),
-        }
-    }
-
-    /// An on/off switch: `None` when neither the flag nor the env var says.
-    pub fn switch(&self, id: Id) -> Result<Option<Sourced<bool>>, InputError> {
-        let Some(given) = self.text(id)? else {
-            return Ok(None);
-        };
-        let on = match given.value.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => true,
-            "0" | "false" | "no" | "off" => false,
-            _ => {
-                let input = input(id);
-                return Err(InputError {
-                    subject: input.subject(),
-                    found: Some(given.found()),
-                    problem: "is not on or off".into(),
-                    fix: format!(
-                        "set {}=1 to turn it on, or 0 (or unset it) to turn it off",
-                        input.env[0]
-                    ),
-                });
-            }
-        };
-        Ok(Some(Sourced::new(on, given.source)))
-    }
-
-    /// A path: bytes, given or the default.
-    pub fn path(&self, id: Id, default: &str) -> Result<Sourced<PathBuf>, InputError> {
-        Ok(match self.raw(id)? {
-            Some(given) => given.map(PathBuf::from),
-            None => Sourced::new(PathBuf::from(default), Source::Default),
-        })
-    }
-
-    /// An env var outside the table (PATH, ELIXIR_ERL_OPTIONS), as bytes.
-    pub fn var_os(&self, name: &str) -> Option<OsString> {
-        self.env.var_os(name)
-    }
-
-    /// An env var outside the table that relnode interprets (libcluster's own CLUSTER_DOMAIN,
-    /// kubelet's KUBERNETES_SERVICE_HOST): text, empty counts as unset, not UTF-8 is bad input.
-    #[cfg(feature = "check")]
-    pub fn var_text(&self, name: &str) -> Result<Option<String>, InputError> {
-        match self.env.var_os(name).filter(|v| !v.is_empty()) {
-            None => Ok(None),
-            Some(value) => value.into_string().map(Some).map_err(|bytes| InputError {
-                subject: name.to_owned(),
-                found: Some(shown(&bytes)),
-                problem: "is not valid UTF-8".into(),
-                fix: format!("set {name} to plain text"),
-            }),
-        }
-    }
-}
-
 #[cfg(test)]
 pub mod tests {
+    use super::values::Port;
     use super::*;
+    use crate::libcluster::family::IpFamily;
+    use crate::libcluster::{Mode, Strategy};
     use std::collections::HashMap;
+    use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
 
     /// An environment made of pairs, values as bytes.

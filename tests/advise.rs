@@ -656,7 +656,7 @@ fn a_terminal_is_asked_for_missing_answers() {
     let s = text(&out.stdout);
     assert!(out.status.success(), "{s}{}", text(&out.stderr));
     assert!(
-        s.contains("Where does the release run (kubernetes, fly, swarm, compose, railway, render or nomad) [kubernetes]?"),
+        s.contains("Where does the release run (kubernetes, fly, ecs, swarm, compose, railway, render or nomad) [kubernetes]?"),
         "{s}"
     );
     assert!(

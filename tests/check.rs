@@ -282,6 +282,69 @@ fn dnssrv_statefulset_pod_passes_and_marks_our_name() {
     assert!(report.contains("summary: 2 ok, 0 FAIL"), "{report}");
 }
 
+/// `check` on a healthy pod, timed (BENCHMARKS.md; printed with `--nocapture`): a DNSSRV
+/// StatefulSet pod (DNS only) and a kubernetes-strategy pod (DNS, then two HTTPS requests to
+/// the API), 21 runs each, exit 0 every time.
+#[test]
+#[ignore = "needs root"]
+fn a_healthy_pod_is_checked_in_milliseconds() {
+    root_or_skip();
+    let c = Cluster::new("timed", "cluster.local");
+    let pki = pki("kubernetes");
+    c.write("sa/ca.crt", &pki.ca_pem);
+    let server = ApiServer::start(
+        &c,
+        &pki,
+        vec![
+            (
+                "/api/v1/namespaces/ns1/endpoints",
+                200,
+                endpoints_list(&[(OUR_IP, "pod-0"), (PEER_IP, "pod-1")], &[]),
+            ),
+            ("/apis/", 200, endpoint_slice_list(&[OUR_IP, PEER_IP])),
+        ],
+    );
+    let api_env = server.env();
+    let mut api: Vec<(&str, &str)> = api_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    api.push(("MY_POD_IP", OUR_IP));
+    type Env<'a> = Vec<(&'a str, &'a str)>;
+    let runs: [(&str, Vec<&str>, Env); 2] = [
+        (
+            "dnssrv StatefulSet pod",
+            STS.to_vec(),
+            vec![("MY_POD_IP", OUR_IP)],
+        ),
+        ("kubernetes pod (API)", API.to_vec(), api),
+    ];
+    let mut base: Vec<Duration> = (0..21)
+        .map(|_| {
+            let start = Instant::now();
+            sh(&["ip", "netns", "exec", &c.ns, "true"]);
+            start.elapsed()
+        })
+        .collect();
+    base.sort();
+    eprintln!(
+        "baseline ip netns exec NS true: median {:?} (21 runs)",
+        base[10]
+    );
+    for (what, args, env) in runs {
+        let mut took: Vec<Duration> = (0..21)
+            .map(|_| {
+                let (out, took) = c.check(&args, &env);
+                assert_exit(&out, 0);
+                took
+            })
+            .collect();
+        took.sort();
+        eprintln!(
+            "check on a healthy {what}: median {:?}, min {:?}, max {:?} (21 runs, ip netns exec included)",
+            took[10], took[0], took[20]
+        );
+        assert!(took[10] < Duration::from_secs(1), "{what}: {took:?}");
+    }
+}
+
 #[test]
 #[ignore = "needs root"]
 fn dnssrv_deployment_pod_dashed_ip_target_passes() {
@@ -755,6 +818,11 @@ struct Pki {
 }
 
 fn pki(ca_name: &str) -> Pki {
+    pki_for(ca_name, &["kubernetes.default.svc.cluster.local"], true)
+}
+
+/// A server certificate for `names` (and 127.0.0.1 when `localhost_ip`).
+fn pki_for(ca_name: &str, names: &[&str], localhost_ip: bool) -> Pki {
     use rcgen::{
         BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, SanType,
     };
@@ -766,10 +834,12 @@ fn pki(ca_name: &str) -> Pki {
     let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
     let key = KeyPair::generate().unwrap();
     let mut params =
-        CertificateParams::new(vec!["kubernetes.default.svc.cluster.local".to_owned()]).unwrap();
-    params
-        .subject_alt_names
-        .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+        CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    if localhost_ip {
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
+    }
     let cert = params.signed_by(&key, &ca).unwrap();
     Pki {
         ca_pem: ca.pem(),
@@ -902,16 +972,29 @@ fn serve_one(
         .iter()
         .find(|(prefix, _, _)| path.starts_with(prefix))
         .map_or((404, not_found()), |(_, s, b)| (*s, b.clone()));
-    let response = format!(
-        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+    // A body starting with LATIN1 goes out as Latin-1 bytes (not UTF-8 past ASCII).
+    let body: Vec<u8> = match body.strip_prefix(LATIN1) {
+        Some(rest) => rest
+            .chars()
+            .map(|c| u8::try_from(c).unwrap_or(b'?'))
+            .collect(),
+        None => body.into_bytes(),
+    };
+    let mut response = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
-    );
-    tls.write_all(response.as_bytes()).ok();
+    )
+    .into_bytes();
+    response.extend_from_slice(&body);
+    tls.write_all(&response).ok();
     tls.conn.send_close_notify();
     tls.flush().ok();
     let mut rest = Vec::new();
     tls.read_to_end(&mut rest).ok();
 }
+
+/// A route body with this prefix is sent as Latin-1 bytes.
+const LATIN1: &str = "\u{0}latin1:";
 
 fn not_found() -> String {
     r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#.into()
@@ -1092,7 +1175,7 @@ fn api_403_prints_rbac_and_the_disconnect_warning() {
         "{report}"
     );
     assert!(
-        report.contains("    name: myapp\n"),
+        report.contains("    name: \"myapp\"\n"),
         "the service account from the message: {report}"
     );
     assert!(
@@ -1156,6 +1239,404 @@ fn api_empty_endpoints_explained_and_slices_disagreeing_warned() {
         line(&report, "api-list").contains("notReadyAddresses"),
         "{report}"
     );
+}
+
+/// Text from the API server is printed with control and bidi characters escaped: a U+202E
+/// in a Status message cannot reorder the line it is printed on.
+#[test]
+#[ignore = "needs root"]
+fn api_text_with_bidi_controls_is_escaped() {
+    root_or_skip();
+    let c = Cluster::new("apibidi", "cluster.local");
+    let pki = pki("kubernetes");
+    c.write("sa/ca.crt", &pki.ca_pem);
+    let message = r"namespace \u202ens1\u2066 not found\u001b[2J"; // JSON escapes
+    let server = ApiServer::start(
+        &c,
+        &pki,
+        vec![(
+            "/api/v1/namespaces/ns1/endpoints",
+            404,
+            format!(
+                r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"{message}","reason":"NotFound","code":404}}"#
+            ),
+        )],
+    );
+    let report = api_check(&c, &server, &[]);
+    assert!(
+        !report.contains('\u{202e}') && !report.contains('\u{2066}') && !report.contains('\u{1b}'),
+        "{report:?}"
+    );
+    assert!(
+        line(&report, "api-list").contains(r"namespace \u{202e}ns1\u{2066} not found\u{1b}[2J"),
+        "{report}"
+    );
+}
+
+/// Every FAIL line carries a cause and a fix, as the README promises.
+fn assert_every_fail_explained(report: &str) {
+    let lines: Vec<&str> = report.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if !l.starts_with("FAIL ") {
+            continue;
+        }
+        let block: Vec<&str> = lines[i + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("      "))
+            .copied()
+            .collect();
+        assert!(
+            block.iter().any(|l| l.trim_start().starts_with("cause: "))
+                && block.iter().any(|l| l.trim_start().starts_with("fix: ")),
+            "no cause/fix under {l}\n{report}"
+        );
+    }
+}
+
+/// An API check with `routes`, `token` in the token file, and the CA of `pki`.
+fn api_report(
+    tag: &str,
+    pki: &Pki,
+    token: &str,
+    routes: Routes,
+) -> (String, Vec<(String, String)>) {
+    let c = Cluster::new(tag, "cluster.local");
+    c.write("sa/ca.crt", &pki.ca_pem);
+    c.write("sa/token", token);
+    let server = ApiServer::start(&c, pki, routes);
+    let report = api_check(&c, &server, &[]);
+    assert_every_fail_explained(&report);
+    let seen = server.seen.lock().unwrap().clone();
+    (report, seen)
+}
+
+/// A token file with a line break or control character inside is refused before anything is
+/// sent, and said so: not "the API server cannot be reached".
+#[test]
+#[ignore = "needs root"]
+fn a_token_with_a_line_break_is_named_not_blamed_on_the_server() {
+    root_or_skip();
+    let pki = pki("kubernetes");
+    for (token, says) in [
+        ("eyJhbGci\nOiJSUzI1NiJ9\n", "holds a line break at byte 8"),
+        ("eyJhbGci\u{7}x\n", "holds the character \\u{7} at byte 8"),
+    ] {
+        let routes = vec![("/api/", 200, endpoints_list(&[(OUR_IP, "pod-0")], &[]))];
+        let (report, seen) = api_report("token", &pki, token, routes);
+        let list = line(&report, "api-list");
+        assert!(report.starts_with("exit 1\n"), "{report}");
+        assert!(
+            list.contains(says)
+                && list.contains("nothing was sent")
+                && !list.contains("cannot be reached"),
+            "{report}"
+        );
+        assert!(seen.is_empty(), "a request was sent: {seen:?}");
+    }
+}
+
+/// A 403 for system:anonymous is not the service account's fault (no Role offered); an
+/// account name that is no Kubernetes name never reaches the YAML.
+#[test]
+#[ignore = "needs root"]
+fn a_403_names_who_the_server_saw() {
+    root_or_skip();
+    let pki = pki("kubernetes");
+    let status = |user: &str| {
+        format!(
+            r#"{{"kind":"Status","apiVersion":"v1","status":"Failure","message":"endpoints is forbidden: User \"{user}\" cannot list resource \"endpoints\" in API group \"\" in the namespace \"ns1\"","reason":"Forbidden","code":403}}"#
+        )
+    };
+    let routes = vec![("/api/", 403, status("system:anonymous"))];
+    let (report, _) = api_report("anon", &pki, "t0ken\n", routes);
+    let list = line(&report, "api-list");
+    assert!(
+        list.contains("as anonymous (system:anonymous), not as the service account")
+            && !list.contains("may not list")
+            && !report.contains("kind: Role"),
+        "{report}"
+    );
+    let routes = vec![(
+        "/api/",
+        403,
+        status("system:serviceaccount:ns1:x]\\n  evil: {a: b}"),
+    )];
+    let (report, _) = api_report("anon-yaml", &pki, "t0ken\n", routes);
+    assert!(
+        !report.contains("kind: Role") && !report.contains("\n  evil:"),
+        "{report}"
+    );
+    assert!(
+        line(&report, "api-list").contains("no Role is offered"),
+        "{report}"
+    );
+}
+
+/// rustls's own words for a certificate that does not name the host get relnode's hint.
+#[test]
+#[ignore = "needs root"]
+fn a_certificate_for_another_name_is_said_so() {
+    root_or_skip();
+    let pki = pki_for("kubernetes", &["api.elsewhere.example"], false);
+    let routes = vec![("/api/", 200, endpoints_list(&[(OUR_IP, "pod-0")], &[]))];
+    let (report, seen) = api_report("tlsname", &pki, "t0ken\n", routes);
+    let list = line(&report, "api-list");
+    assert!(
+        list.contains("certificate not valid for name")
+            && list.contains("(the server's certificate does not name this host)")
+            && !list.contains("cannot be reached"),
+        "{report}"
+    );
+    assert!(report.starts_with("exit 1\n"), "{report}");
+    assert!(seen.is_empty(), "{seen:?}");
+}
+
+/// A body over the cap or not UTF-8 is an answer relnode will not read, not an unreachable
+/// server; 302 and 500 get their own causes, not the 404 hint.
+#[test]
+#[ignore = "needs root"]
+fn answers_the_server_gave_are_not_called_unreachable() {
+    root_or_skip();
+    let pki = pki("kubernetes");
+    let big = format!(r#"{{"items":["{}"]}}"#, "x".repeat(33 << 20));
+    let latin1 = format!("{LATIN1}{{\"kind\":\"EndpointsList\",\"items\":[],\"x\":\"caf\u{e9}\"}}");
+    for (routes, says) in [
+        (vec![("/api/", 200, big)], "with a body over 32 MiB"),
+        (
+            vec![("/api/", 200, latin1)],
+            "with a body that is not UTF-8",
+        ),
+    ] {
+        let (report, _) = api_report("body", &pki, "t0ken\n", routes);
+        let list = line(&report, "api-list");
+        assert!(report.starts_with("exit 1\n"), "{report}");
+        assert!(
+            list.contains(says) && list.contains("answered") && !list.contains("cannot be reached"),
+            "{report}"
+        );
+    }
+    for (code, says) in [(302, "a redirect (302)"), (500, "failed to answer (500)")] {
+        let routes = vec![("/api/", code, not_found())];
+        let (report, _) = api_report("status", &pki, "t0ken\n", routes);
+        let list = line(&report, "api-list");
+        assert!(list.contains(says) && !list.contains("404"), "{report}");
+    }
+}
+
+/// A resolv.conf without a nameserver is the pod's setup, not CoreDNS's fault.
+#[test]
+#[ignore = "needs root"]
+fn a_resolv_conf_without_a_nameserver_is_named() {
+    root_or_skip();
+    let c = Cluster::new("nons", "cluster.local");
+    c.write(
+        "resolv.conf",
+        "search ns1.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n",
+    );
+    let (out, _) = c.check(
+        &["--strategy", "dns", "--service", "app", "--basename", "app"],
+        &[("MY_POD_IP", OUR_IP)],
+    );
+    let report = assert_exit(&out, 1);
+    assert_every_fail_explained(&report);
+    let a = line(&report, "dns-a");
+    assert!(
+        a.contains("names no nameserver")
+            && a.contains("dnsPolicy")
+            && !a.contains("CoreDNS's logs"),
+        "{report}"
+    );
+}
+
+/// A DNS server that sets TC over TCP too: its records cannot be read, which is not "no A
+/// record".
+#[test]
+#[ignore = "needs root"]
+fn a_truncated_answer_over_tcp_is_not_called_no_record() {
+    root_or_skip();
+    let c = Cluster::new("tctcp", "cluster.local");
+    let server = truncating_dns(&c, "127.0.0.3");
+    c.write("resolv.conf", "search ns1.svc.cluster.local\nnameserver 127.0.0.3\noptions ndots:5 timeout:2 attempts:1\n");
+    let (out, _) = c.check(
+        &[
+            "--strategy",
+            "dns",
+            "--service",
+            "app",
+            "--basename",
+            "app",
+            "--timeout",
+            "3s",
+        ],
+        &[("MY_POD_IP", OUR_IP)],
+    );
+    drop(server);
+    let report = assert_exit(&out, 3);
+    assert_every_fail_explained(&report);
+    let a = line(&report, "dns-a");
+    assert!(
+        a.contains("truncated too (TC set)") && !a.contains("no A record"),
+        "{report}"
+    );
+}
+
+/// `nameserver fe80::1%d0`: a link-local nameserver is asked through the interface its zone
+/// names (without the zone the query has no link to leave by).
+#[test]
+#[ignore = "needs root"]
+fn a_link_local_nameserver_keeps_its_zone() {
+    root_or_skip();
+    let c = Cluster::new("zone", "cluster.local");
+    c.ip(&["link", "add", "d0", "type", "veth", "peer", "name", "d1"]);
+    c.ip(&["link", "set", "d0", "up"]);
+    c.ip(&["link", "set", "d1", "up"]);
+    c.ip(&["addr", "add", "fe80::1/64", "dev", "d0", "nodad"]);
+    // Until the veth's carrier is up the address stays tentative (unusable), even with nodad.
+    let usable = (0..200).any(|_| {
+        let out = Command::new("ip")
+            .args(["-n", &c.ns, "-6", "addr", "show", "dev", "d0"])
+            .output()
+            .expect("ip addr show");
+        let text = stdout(&out);
+        let ready = text
+            .lines()
+            .any(|l| l.contains("inet6 fe80::1/64") && !l.contains("tentative"));
+        if !ready {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        ready
+    });
+    assert!(usable, "fe80::1 on d0 stayed tentative");
+    let server = a_record_dns(&c, "d0", OUR_IP);
+    c.write("resolv.conf", "search ns1.svc.cluster.local\nnameserver fe80::1%d0\noptions ndots:5 timeout:1 attempts:1\n");
+    let (out, _) = c.check(
+        &[
+            "--strategy",
+            "dns",
+            "--service",
+            "app",
+            "--basename",
+            "app",
+            "--timeout",
+            "2s",
+        ],
+        &[("MY_POD_IP", OUR_IP)],
+    );
+    drop(server);
+    let report = assert_exit(&out, 0);
+    assert!(
+        line(&report, "dns-a").contains("(ours among them)"),
+        "{report}"
+    );
+}
+
+/// UDP DNS on [fe80::1%`dev`]:53 answering every A query with `ip`.
+fn a_record_dns(c: &Cluster, dev: &'static str, ip: &'static str) -> ServerThread {
+    let netns = PathBuf::from("/run/netns").join(&c.ns);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            enter_netns(&netns);
+            let name = std::ffi::CString::new(dev).unwrap();
+            // SAFETY: a valid NUL-terminated interface name.
+            let scope = unsafe { libc::if_nametoindex(name.as_ptr()) };
+            let addr = std::net::SocketAddrV6::new("fe80::1".parse().unwrap(), 53, 0, scope);
+            let udp = std::net::UdpSocket::bind(addr).unwrap();
+            udp.set_read_timeout(Some(Duration::from_millis(50)))
+                .unwrap();
+            tx.send(()).unwrap();
+            let a: Ipv4Addr = ip.parse().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut buf = [0u8; 512];
+            while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                let Ok((n, from)) = udp.recv_from(&mut buf) else {
+                    continue;
+                };
+                let mut m = buf[..n].to_vec();
+                m[2] = 0x85; // QR, AA, RD
+                m[3] = 0x80;
+                m[7] = 1; // one answer
+                m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 5, 0, 4]);
+                m.extend_from_slice(&a.octets());
+                udp.send_to(&m, from).ok();
+            }
+        })
+    };
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("DNS server up");
+    ServerThread {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+/// UDP and TCP DNS on `ip`:53 (127/8 is local on the namespace's lo) in the cluster's namespace answering every query with TC set
+/// and no records; it stops when dropped (or after 30 s).
+fn truncating_dns(c: &Cluster, ip: &'static str) -> ServerThread {
+    let netns = PathBuf::from("/run/netns").join(&c.ns);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let thread = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            enter_netns(&netns);
+            let udp = std::net::UdpSocket::bind((ip, 53)).unwrap();
+            let tcp = TcpListener::bind((ip, 53)).unwrap();
+            udp.set_nonblocking(true).unwrap();
+            tcp.set_nonblocking(true).unwrap();
+            tx.send(()).unwrap();
+            let tc = |q: &[u8]| {
+                let mut m = q.to_vec();
+                m[2] = 0x83; // QR, RD, TC
+                m[3] = 0x80;
+                m
+            };
+            let deadline = Instant::now() + Duration::from_secs(30);
+            let mut buf = [0u8; 512];
+            while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                if let Ok((n, from)) = udp.recv_from(&mut buf) {
+                    udp.send_to(&tc(&buf[..n]), from).ok();
+                }
+                if let Ok((mut s, _)) = tcp.accept() {
+                    s.set_nonblocking(false).ok();
+                    s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+                    let mut len = [0u8; 2];
+                    if s.read_exact(&mut len).is_ok() {
+                        let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                        if s.read_exact(&mut q).is_ok() {
+                            let a = tc(&q);
+                            let mut out = (a.len() as u16).to_be_bytes().to_vec();
+                            out.extend_from_slice(&a);
+                            s.write_all(&out).ok();
+                        }
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    rx.recv_timeout(Duration::from_secs(5))
+        .expect("DNS server up");
+    ServerThread {
+        stop,
+        thread: Some(thread),
+    }
+}
+
+struct ServerThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for ServerThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            t.join().ok();
+        }
+    }
 }
 
 #[test]

@@ -264,6 +264,38 @@ const CASES: &[Case] = &[
         ],
         flagged: &[],
     },
+    Case {
+        what: "dual-stack EndpointSlices through Kubernetes.DNS: CoreDNS serves the A records whatever the primary family",
+        file: "endpointslices-dual-stack.json",
+        args: &["--strategy", "dns", "--ip-family", "ipv6"],
+        want: &[
+            ("dials", "app@10.42.0.10"),
+            ("skips", "10.42.0.11"),
+            ("skips", "10.42.0.12"),
+            ("dials", "app@10.42.0.13"),
+            ("skips", "fd00:42::10"),
+        ],
+        flagged: &[
+            ("10.42.0.11", "ready endpoints only"),
+            ("fd00:42::10", "A records only"),
+        ],
+    },
+    Case {
+        what: "dual-stack EndpointSlices through DNSSRV mode dns: one SRV target per family, both dialled",
+        file: "endpointslices-dual-stack-deployment.json",
+        args: &["--strategy", "dnssrv", "--mode", "dns"],
+        want: &[
+            (
+                "dials",
+                "app@10-42-1-49.web-headless.shop.svc.cluster.local",
+            ),
+            (
+                "dials",
+                "app@fd00-42--49.web-headless.shop.svc.cluster.local",
+            ),
+        ],
+        flagged: &[],
+    },
 ];
 
 #[test]
@@ -512,6 +544,147 @@ fn a_crash_dials_nobody() {
         text(&out.stdout).contains("# self app@10.42.1.49: NOT dialled: libcluster crashes"),
         "{}",
         text(&out.stdout)
+    );
+}
+
+/// Writes `doc` into a scratch file and simulates it with `args`.
+fn simulate_doc(tag: &str, doc: &str, args: &[&str]) -> Output {
+    let scratch = Pod::new(tag);
+    let path = scratch.write("in.json", doc);
+    let mut all = vec!["--basename", "app", "--from", path.to_str().expect("utf-8")];
+    all.extend(args);
+    simulate(&all)
+}
+
+fn address(ip: &str) -> String {
+    format!(r#"{{"ip":"{ip}","targetRef":{{"kind":"Pod","name":"p","namespace":"shop"}}}}"#)
+}
+
+fn endpoints_doc(annotations: &str, addresses: &[String]) -> String {
+    format!(
+        r#"{{"kind":"Endpoints","metadata":{{"name":"db","namespace":"shop"{annotations}}},"subsets":[{{"addresses":[{}]}}]}}"#,
+        addresses.join(",")
+    )
+}
+
+/// libcluster dials a set: an address listed twice is one node, counted once.
+#[test]
+fn a_repeated_address_is_one_node() {
+    let doc = endpoints_doc("", &[address("10.0.0.1"), address("10.0.0.1")]);
+    let out = simulate_doc("repeat", &doc, &[]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("# 1 dialled (0 with a problem)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("counted once"), "{stdout}");
+    let out = simulate_doc("repeat-json", &doc, &["--format", "json"]);
+    assert!(
+        text(&out.stdout).contains("\"dialled\": 1"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+/// An Endpoints object holds 1,000 addresses at most: the annotation says the rest are
+/// missing, and slices past the cap are marked as what libcluster will not see.
+#[test]
+fn the_endpoints_cap_is_named() {
+    let annotation = r#","annotations":{"endpoints.kubernetes.io/over-capacity":"truncated"}"#;
+    let doc = endpoints_doc(annotation, &[address("10.0.0.1")]);
+    let out = simulate_doc("cap", &doc, &[]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("# note: Endpoints shop/db is over capacity")
+            && stdout.contains(
+                "addresses past the cap are missing here and libcluster will not see them"
+            ),
+        "{stdout}"
+    );
+    let endpoints: Vec<String> = (0..1001)
+        .map(|i| {
+            format!(
+                r#"{{"addresses":["10.1.{}.{}"],"conditions":{{"ready":true}},"targetRef":{{"kind":"Pod","name":"p{i}","namespace":"shop"}}}}"#,
+                i / 250,
+                i % 250
+            )
+        })
+        .collect();
+    let slices = format!(
+        r#"{{"kind":"EndpointSlice","addressType":"IPv4","metadata":{{"name":"db-x","namespace":"shop","labels":{{"kubernetes.io/service-name":"db"}}}},"endpoints":[{}]}}"#,
+        endpoints.join(",")
+    );
+    let out = simulate_doc("cap-slices", &slices, &[]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("# 1000 dialled"),
+        "{}",
+        &stdout[stdout.len() - 400..]
+    );
+    assert!(
+        notes_of(&stdout, "10.1.4.0").contains("past the 1000 addresses"),
+        "{}",
+        &stdout[stdout.len() - 600..]
+    );
+    assert!(
+        stdout.contains("# note: 1 ready address(es) past the 1000"),
+        "{}",
+        &stdout[..600]
+    );
+}
+
+/// An empty list is valid: with --self it says the name is not dialled (exit 1); without,
+/// there is nothing to simulate (exit 2, as `bad_input_exits_2` asserts).
+#[test]
+fn an_empty_list_with_self_is_not_dialled() {
+    let out = simulate_doc(
+        "empty-self",
+        r#"{"apiVersion":"v1","kind":"List","items":[]}"#,
+        &["--self", "app@10.0.0.1"],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}{stdout}", text(&out.stderr));
+    assert!(
+        stdout.contains("# self app@10.0.0.1: NOT dialled: the list is empty"),
+        "{stdout}"
+    );
+}
+
+/// `"ip":"not-an-ip"` is an IP that is not one, not a missing IP.
+#[test]
+fn an_ip_that_is_not_one_is_named() {
+    let doc = endpoints_doc("", &[address("not-an-ip")]);
+    for args in [&[][..], &["--strategy", "dnssrv", "--mode", "dns"][..]] {
+        let out = simulate_doc("not-ip", &doc, args);
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("\"not-an-ip\" is not an IP address") && !stdout.contains("has no IP"),
+            "{args:?}: {stdout}"
+        );
+    }
+}
+
+/// Text from the input is printed escaped: an ESC, a newline or a bidi override inside a
+/// field can neither colour the terminal nor forge a line.
+#[test]
+fn control_and_bidi_characters_from_the_input_are_escaped() {
+    let doc = r#"{"kind":"Endpoints","metadata":{"name":"db","namespace":"shop"},"subsets":[{"addresses":[
+        {"ip":"10.0.0.1","hostname":"db-0\u001b[31m\ndials   app@forged","targetRef":{"kind":"Pod","name":"p\u202eevil\u2066","namespace":"shop"}}]}]}"#;
+    let out = simulate_doc("escape", doc, &["--mode", "hostname"]);
+    let stdout = text(&out.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{202e}') && !stdout.contains('\u{2066}'),
+        "{stdout:?}"
+    );
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("dials   app@forged")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("\\u{1b}[31m\\ndials   app@forged")
+            && stdout.contains("p\\u{202e}evil\\u{2066}"),
+        "{stdout}"
     );
 }
 

@@ -309,7 +309,7 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
             says: &[
                 "--target",
                 "RELNODE_TARGET",
-                "elixir, vm-args, rabbitmq, none",
+                "elixir, vm-args, rabbitmq, livebook, none",
             ],
         },
         Bad {
@@ -369,7 +369,7 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
             says: &[
                 "--platform",
                 "RELNODE_PLATFORM",
-                "kubernetes, fly, railway, render or dns",
+                "kubernetes, fly, ecs, railway, render or dns",
             ],
         },
         Bad {
@@ -391,6 +391,16 @@ fn bad_target_and_platform_input_exits_2_names_the_input_and_writes_nothing() {
             args: vec![],
             env: fly_with("FLY_PRIVATE_IP", "::1"),
             says: &["FLY_PRIVATE_IP", "no other Machine can dial"],
+        },
+        Bad {
+            args: vec![],
+            env: fly_with("FLY_PRIVATE_IP", "fe80::1"),
+            says: &["FLY_PRIVATE_IP", "link-local", "no other Machine can dial"],
+        },
+        Bad {
+            args: vec![],
+            env: fly_with("FLY_PRIVATE_IP", "::ffff:10.0.0.1"),
+            says: &["FLY_PRIVATE_IP", "IPv4-mapped", "no other Machine can dial"],
         },
         Bad {
             args: vec![],
@@ -579,4 +589,208 @@ fn a_template_has_nothing_to_render_for_the_vm_args_fragment() {
     assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
     assert!(stderr(&run).contains("--template") && stderr(&run).contains("--node-var"));
     assert!(!out.exists());
+}
+
+/// Issue 17: a name already in the environment (Gigalixir's `RELEASE_NODE`, an image's `ENV`),
+/// for every target's own name variable and `--node-var`: equal is kept, different is refused
+/// (exit 2, both names and where each came from, nothing printed), `--replace-node-name` or
+/// `RELNODE_REPLACE_NODE_NAME=1` lets relnode's win, `--explain` says what it found.
+#[test]
+fn a_name_already_set_is_kept_when_equal_and_refused_when_different_unless_replaced() {
+    let pod = Pod::new("preset");
+    let ours = "app@10.0.0.1";
+    for (args, var) in [
+        (&[][..], "RELEASE_NODE"),
+        (&["--target", "rabbitmq"][..], "RABBITMQ_NODENAME"),
+        (&["--target", "livebook"][..], "LIVEBOOK_NODE"),
+        (
+            &["--target", "vm-args", "--node-var", "NODE_NAME"][..],
+            "NODE_NAME",
+        ),
+        (
+            &["--target", "none", "--node-var", "EMQX_NODE__NAME"][..],
+            "EMQX_NODE__NAME",
+        ),
+    ] {
+        let mut argv = vec!["env", "--format", "dotenv"];
+        argv.extend_from_slice(args);
+        let equal = pod.run(
+            &[&argv[..], &["--explain"]].concat(),
+            &with(APP, &[(var, ours)]),
+        );
+        let said = stderr(&equal);
+        assert!(ok(equal).contains(&format!("{var}={ours}\n")), "{var}");
+        assert!(
+            said.contains("already set") && said.contains("equal to relnode's: kept"),
+            "{var}: {said}"
+        );
+        let different = pod.run(&argv, &with(APP, &[(var, "app@172.17.0.2")]));
+        let err = stderr(&different);
+        assert_eq!(different.status.code(), Some(2), "{var}: {err}");
+        assert!(stdout(&different).is_empty(), "{var}");
+        for part in [
+            "\"app@172.17.0.2\" (from env ",
+            &format!("{var} (already set in the environment)"),
+            &format!("relnode's value \"{ours}\""),
+            "basename from env RELNODE_BASENAME",
+            "address from env MY_POD_IP",
+            "--replace-node-name (RELNODE_REPLACE_NODE_NAME=1)",
+        ] {
+            assert!(err.contains(part), "{var}: lacks {part:?}: {err}");
+        }
+        let replaced = ok(pod.run(
+            &[&argv[..], &["--replace-node-name"]].concat(),
+            &with(APP, &[(var, "app@172.17.0.2")]),
+        ));
+        assert!(
+            replaced.contains(&format!("{var}={ours}\n")),
+            "{var}: {replaced}"
+        );
+        let by_env = ok(pod.run(
+            &argv,
+            &with(
+                APP,
+                &[(var, "app@172.17.0.2"), ("RELNODE_REPLACE_NODE_NAME", "1")],
+            ),
+        ));
+        assert!(by_env.contains(&format!("{var}={ours}\n")), "{var}");
+    }
+    // --host-var carries the host part: compared as such.
+    let host = ["env", "--target", "none", "--host-var", "NODENAME"];
+    ok(pod.run(&host, &with(APP, &[("NODENAME", "10.0.0.1")])));
+    let run = pod.run(&host, &with(APP, &[("NODENAME", "couchdb-0.couchdb")]));
+    assert_eq!(run.status.code(), Some(2), "{}", stderr(&run));
+    assert!(
+        stderr(&run).contains("NODENAME (already set"),
+        "{}",
+        stderr(&run)
+    );
+    // A variable relnode does not set is no concern of it: RELEASE_NODE under target livebook.
+    ok(pod.run(
+        &["env", "--target", "livebook"],
+        &with(APP, &[("RELEASE_NODE", "other@10.9.9.9")]),
+    ));
+}
+
+const LIVEBOOK: &[(&str, &str)] = &[
+    ("RELNODE_BASENAME", "livebook"),
+    ("MY_POD_IP", "10.0.0.1"),
+    ("RELNODE_STRATEGY", "dnscluster"),
+    (
+        "DNS_CLUSTER_QUERY",
+        "livebook-headless.tools.svc.cluster.local",
+    ),
+];
+
+/// Livebook reads LIVEBOOK_NODE, LIVEBOOK_CLUSTER=dns:<query> and LIVEBOOK_COOKIE (its
+/// lib/livebook.ex) and forces RELEASE_DISTRIBUTION=none: no RELEASE_* and no
+/// DNS_CLUSTER_QUERY; IPv6 as its Fly branch does, in ERL_AFLAGS.
+#[test]
+fn livebook_gets_its_own_variables_and_no_release_ones() {
+    let pod = Pod::new("livebook");
+    let cookie = pod.write("cookie", "lb-cookie\n");
+    let out = ok(pod.run(
+        &[
+            "env",
+            "--format",
+            "dotenv",
+            "--target",
+            "livebook",
+            "--cookie-file",
+            cookie.to_str().unwrap(),
+        ],
+        LIVEBOOK,
+    ));
+    assert_eq!(
+        out,
+        "LIVEBOOK_NODE=livebook@10.0.0.1\nLIVEBOOK_COOKIE=lb-cookie\nLIVEBOOK_CLUSTER=dns:livebook-headless.tools.svc.cluster.local\n"
+    );
+    // With DNSPoll's query too: Livebook runs its own dns_cluster whatever the strategy.
+    let poll = ok(pod.run(
+        &[
+            "env",
+            "--format",
+            "dotenv",
+            "--target",
+            "livebook",
+            "--strategy",
+            "dnspoll",
+            "--query",
+            "lb.shop.local",
+        ],
+        &[("MY_POD_IP", "10.0.0.1")],
+    ));
+    assert_eq!(
+        poll,
+        "LIVEBOOK_NODE=livebook@10.0.0.1\nLIVEBOOK_CLUSTER=dns:lb.shop.local\n"
+    );
+    // Without a cookie: warned, Livebook would pick a random one per node.
+    let run = pod.run(&["env", "--target", "livebook"], LIVEBOOK);
+    let err = stderr(&run);
+    ok(run);
+    assert!(
+        err.contains("random cookie") && err.contains("--cookie-file"),
+        "{err}"
+    );
+    // Its default basename is Livebook's own.
+    let out = ok(pod.run(
+        &["env", "--format", "dotenv", "--target", "livebook"],
+        &[("MY_POD_IP", "10.0.0.1")],
+    ));
+    assert_eq!(out, "LIVEBOOK_NODE=livebook@10.0.0.1\n");
+    // IPv6: -proto_dist added to ERL_AFLAGS unless one is there, through a real shell too.
+    let v6 = [("MY_POD_IP", "fd00::1"), ("RELNODE_BASENAME", "livebook")];
+    let out = ok(pod.run(&["env", "--format", "dotenv", "--target", "livebook"], &v6));
+    assert_eq!(
+        out,
+        "LIVEBOOK_NODE=livebook@fd00::1\nERL_AFLAGS=-proto_dist inet6_tcp\n"
+    );
+    let sh = ok(pod.run(&["env", "--target", "livebook"], &v6));
+    let seen = shell(
+        &["sh"],
+        &format!("{sh}\nprintf '%s|%s' \"$LIVEBOOK_NODE\" \"$ERL_AFLAGS\""),
+        &[("ERL_AFLAGS", "+S 1 -proto_dist inet6_tls")],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&seen.stdout),
+        "livebook@fd00::1|+S 1 -proto_dist inet6_tls"
+    );
+}
+
+/// A Livebook Teams image sets LIVEBOOK_CLUSTER=auto: handled as a name already set.
+#[test]
+fn livebook_teams_auto_cluster_is_a_value_already_set() {
+    let pod = Pod::new("livebook-auto");
+    let auto = with(LIVEBOOK, &[("LIVEBOOK_CLUSTER", "auto")]);
+    let run = pod.run(&["env", "--target", "livebook"], &auto);
+    let err = stderr(&run);
+    assert_eq!(run.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("LIVEBOOK_CLUSTER (already set")
+            && err.contains("\"auto\"")
+            && err.contains("dns:livebook-headless.tools.svc.cluster.local")
+            && err.contains("query from env DNS_CLUSTER_QUERY"),
+        "{err}"
+    );
+    let out = ok(pod.run(
+        &[
+            "env",
+            "--format",
+            "dotenv",
+            "--target",
+            "livebook",
+            "--replace-node-name",
+        ],
+        &auto,
+    ));
+    assert!(
+        out.contains("LIVEBOOK_CLUSTER=dns:livebook-headless"),
+        "{out}"
+    );
+    // No query known: relnode sets no LIVEBOOK_CLUSTER, so `auto` is left to Livebook.
+    let out = ok(pod.run(
+        &["env", "--format", "dotenv", "--target", "livebook"],
+        &with(APP, &[("LIVEBOOK_CLUSTER", "auto")]),
+    ));
+    assert_eq!(out, "LIVEBOOK_NODE=app@10.0.0.1\n");
 }

@@ -6,6 +6,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+pub mod ecs;
+
 use serde_json::json;
 
 pub mod platforms;

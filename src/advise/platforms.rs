@@ -35,9 +35,6 @@ pub struct Platform {
     pub notes: &'static [&'static str],
 }
 
-/// Kubernetes (the default, `advise`'s own tree) is not a row.
-pub const KUBERNETES: &str = "kubernetes";
-
 /// Every platform advise knows besides Kubernetes, in `--platform`'s help order.
 pub const PLATFORMS: &[Platform] = &[FLY, SWARM, COMPOSE, RAILWAY, RENDER, NOMAD];
 
@@ -154,32 +151,9 @@ const NOMAD: Platform = Platform {
     ],
 };
 
-/// `kubernetes, fly, swarm, compose, railway, render or nomad`.
-pub fn names() -> String {
-    let mut all = vec![KUBERNETES];
-    all.extend(PLATFORMS.iter().map(|p| p.name));
-    let last = all.pop().unwrap_or_default();
-    format!("{} or {last}", all.join(", "))
-}
-
-/// The platform row `--platform` names; `None` for Kubernetes.
-pub fn find(given: &str) -> Result<Option<&'static Platform>> {
-    let wanted = given.trim().to_ascii_lowercase();
-    if matches!(wanted.as_str(), KUBERNETES | "k8s") {
-        return Ok(None);
-    }
-    PLATFORMS
-        .iter()
-        .find(|p| p.name == wanted)
-        .map(Some)
-        .ok_or_else(|| {
-            bad(
-                "--platform",
-                Some(given),
-                "is not a platform advise knows",
-                &format!("use {}", names()),
-            )
-        })
+/// The row called `name` (`--platform`'s value); Kubernetes and ECS have their own advice.
+pub fn find(name: &str) -> Option<&'static Platform> {
+    PLATFORMS.iter().find(|p| p.name == name)
 }
 
 /// The answers a platform's advice is made of, checked.
@@ -422,21 +396,16 @@ mod tests {
     use super::*;
 
     fn answers(platform: &str, app: &str) -> Answers {
-        let platform = find(platform).unwrap().expect("a platform row");
+        let platform = find(platform).expect("a platform row");
         Answers::validated(platform, app.into(), None, false).unwrap()
     }
 
     #[test]
-    fn every_row_is_found_by_name_and_kubernetes_is_none() {
+    fn every_row_is_found_by_name_and_no_other() {
         for p in PLATFORMS {
-            assert_eq!(find(p.name).unwrap().map(|f| f.name), Some(p.name));
+            assert_eq!(find(p.name).map(|f| f.name), Some(p.name));
         }
-        assert!(find("Kubernetes").unwrap().is_none());
-        let err = find("heroku").err().expect("refused").to_string();
-        assert!(
-            err.contains("use kubernetes, fly, swarm, compose, railway, render or nomad"),
-            "{err}"
-        );
+        assert!(find("kubernetes").is_none() && find("ecs").is_none());
     }
 
     #[test]
@@ -478,7 +447,7 @@ mod tests {
 
     #[test]
     fn a_service_that_makes_no_dns_name_is_refused() {
-        let swarm = find("swarm").unwrap().unwrap();
+        let swarm = find("swarm").expect("swarm");
         let err = Answers::validated(swarm, "app".into(), Some("a b".into()), false)
             .err()
             .expect("refused")

@@ -48,6 +48,8 @@ pub fn prepare(
 ) -> Result<CheckInput> {
     let ip_lookup = ip_lookup(lookup)?;
     let (dist_port, dist_tls) = dist(lookup)?;
+    // Livebook's distribution listens on a fixed port behind its own EPMD module.
+    let dist_port = dist_port.or(facts.target.value.dist_port());
     // The resolver: check asks the nameservers the pod's resolv.conf names.
     let (resolv_path, resolv) = resolv_conf(lookup)?;
     let sa_dir = lookup

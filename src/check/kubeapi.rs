@@ -106,14 +106,17 @@ pub enum ApiError {
     Transport(String),
     /// The server could not be reached: refused, reset, timed out, no such host.
     Unreachable(String),
+    /// The server answered, but with a body relnode will not read: over the cap, not UTF-8.
+    Answer(String),
 }
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ApiError::Credentials(m) | ApiError::Transport(m) | ApiError::Unreachable(m) => {
-                f.write_str(m)
-            }
+            ApiError::Credentials(m)
+            | ApiError::Transport(m)
+            | ApiError::Unreachable(m)
+            | ApiError::Answer(m) => f.write_str(m),
         }
     }
 }
@@ -182,12 +185,27 @@ impl ApiClient {
             .call()
             .map_err(|e| transport_error(&e, transport_message(&e)))?;
         let status = response.status().as_u16();
-        let body = response
+        let bytes = match response
             .body_mut()
             .with_config()
             .limit(MAX_BODY)
-            .read_to_string()
-            .map_err(|e| transport_error(&e, format!("reading the answer: {e}")))?;
+            .read_to_vec()
+        {
+            Ok(bytes) => bytes,
+            Err(ureq::Error::BodyExceedsLimit(_)) => {
+                return Err(ApiError::Answer(format!(
+                    "{status}, with a body over {} MiB, not read",
+                    MAX_BODY >> 20
+                )));
+            }
+            Err(e) => return Err(transport_error(&e, format!("reading the answer: {e}"))),
+        };
+        let body = String::from_utf8(bytes).map_err(|e| {
+            ApiError::Answer(format!(
+                "{status}, with a body that is not UTF-8 (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         Ok(ApiResponse { status, body })
     }
 }
@@ -204,6 +222,22 @@ fn credentials(sa_dir: &Path) -> Result<(String, TlsConfig), ApiError> {
         return Err(ApiError::Credentials(format!(
             "{} is empty",
             token_path.display()
+        )));
+    }
+    // A header value cannot carry a line break or control character: say so here, before any
+    // connection, rather than let the request fail as if the server could not be reached.
+    if let Some((at, c)) = token
+        .char_indices()
+        .find(|(_, c)| c.is_control() || !c.is_ascii())
+    {
+        return Err(ApiError::Credentials(format!(
+            "{} holds {} at byte {at} (a bearer token is one line of printable ASCII); nothing was sent",
+            token_path.display(),
+            if c == '\n' || c == '\r' {
+                "a line break".to_owned()
+            } else {
+                format!("the character {}", c.escape_default())
+            }
         )));
     }
     let ca_path = sa_dir.join("ca.crt");
@@ -273,7 +307,8 @@ fn transport_message(err: &ureq::Error) -> String {
         " (the server's certificate is not signed by the CA in ca.crt)"
     } else if text.contains("CaUsedAsEndEntity") {
         " (the server presents a CA certificate as its own)"
-    } else if text.contains("NotValidForName") {
+    } else if text.contains("certificate not valid for name") || text.contains("NotValidForName") {
+        // rustls 0.23 says `certificate not valid for name "h"; certificate is only valid for …`.
         " (the server's certificate does not name this host)"
     } else {
         ""

@@ -265,20 +265,37 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput, servers: &
         .not_run()
 }
 
-/// A string from a peer or the API, safe to print: control characters escaped, cut to 256 characters.
+/// The line for a lookup that failed other than by timing out; which part failed (the pod's
+/// resolv.conf, or the DNS server) decides the cause. A resolv.conf without a nameserver is a
+/// wrong setup (exit 1), a server that cannot answer is a check that could not run.
+fn dns_failed(id: &'static str, asked: String, problem: String) -> Check {
+    if problem == dns::NO_NAMESERVER {
+        return Check::new(id, Status::Fail, asked, problem).because(
+            "the pod's resolv.conf names no nameserver, so no name resolves in the pod (no DNS server was asked)",
+            "leave the pod's dnsPolicy at ClusterFirst (or give dnsConfig.nameservers); or point --resolv-conf (RELNODE_RESOLV_CONF) at the file the release reads",
+        );
+    }
+    Check::new(id, Status::Fail, asked, problem)
+        .because(
+            "the DNS server could not answer: an error code, or an answer that is malformed or does not fit",
+            "check CoreDNS's logs (kubectl -n kube-system logs -l k8s-app=kube-dns)",
+        )
+        .not_run()
+}
+
+/// The line for an answer with records of another type than asked (a server bug).
+fn other_type(id: &'static str, asked: String) -> Check {
+    Check::new(id, Status::Fail, asked, "an answer of another type").because(
+        "the DNS server answered with records of another type than asked",
+        "check CoreDNS's logs and configuration (rewrite or template plugins); report the answer to relnode if CoreDNS is plain",
+    )
+}
+
+/// A string from a peer or the API, safe to print: control and bidi characters escaped
+/// ([`crate::error::escaped`], the rule for all input), cut to 256 characters.
 pub fn clean(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(256)
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_default().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
+    let cut: String = value.chars().take(256).collect();
+    let mut out = crate::error::escaped(&cut);
     if value.chars().count() > 256 {
         out.push('…');
     }

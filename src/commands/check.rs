@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use super::Pod;
 use crate::check::gather::{self, CheckOptions};
-use crate::check::{self, Verdict};
+use crate::check::{self, Check, Status, Verdict};
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::error::{ExitStatus, InputError, Result, shown};
-use crate::inputs::{InputValue, Lookup, ProcessEnv, Wait};
+use crate::inputs::{InputValue, Lookup, ProcessEnv, Source, Wait};
 
 pub fn run(args: CheckArgs) -> Result<ExitStatus> {
     let env = ProcessEnv;
@@ -21,9 +21,12 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         env: &env,
     };
     let input = gather::prepare(&pod.facts, &pod.node.name, &lookup, &options)?;
-    let report = check::run_with_wait(&input, options.wait, &mut |line| {
+    let mut report = check::run_with_wait(&input, options.wait, &mut |line| {
         eprintln!("relnode: check: {line}")
     });
+    if let Some(read) = ecs_metadata(&pod, &lookup) {
+        report.checks.insert(0, read);
+    }
     let text = match args.format {
         CheckFormat::Text => check::text::render(&report),
         CheckFormat::Json => check::json::render(&report),
@@ -33,6 +36,34 @@ pub fn run(args: CheckArgs) -> Result<ExitStatus> {
         Verdict::Pass => ExitStatus::Ok,
         Verdict::No => ExitStatus::No,
         Verdict::CouldNotRun => ExitStatus::CouldNotRun,
+    })
+}
+
+/// On ECS the name's address came from the task metadata endpoint (read by `Pod::prepare`,
+/// whose failure is exit 3 before any check): say what it gave, before the strategy's lookups.
+fn ecs_metadata(pod: &Pod, lookup: &Lookup) -> Option<Check> {
+    if pod.facts.platform.value != crate::platform::ecs::ENTRY.name {
+        return None;
+    }
+    let uri = lookup
+        .var_os(crate::platform::ecs::METADATA_URI)
+        .map(|u| shown(&u))
+        .unwrap_or_default();
+    let asked = format!("GET {uri} (ECS task metadata, the container document)");
+    let ip = pod.facts.ip.as_ref()?;
+    Some(match &ip.source {
+        Source::Derived(how) => Check::new(
+            "ecs-metadata",
+            Status::Ok,
+            asked,
+            format!("task address {} ({how})", ip.value),
+        ),
+        given => Check::new(
+            "ecs-metadata",
+            Status::Skip,
+            asked,
+            format!("not read: the address {} is given ({given})", ip.value),
+        ),
     })
 }
 

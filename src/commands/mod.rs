@@ -18,13 +18,13 @@ pub mod simulate;
 
 use std::ffi::OsStr;
 
-use crate::error::Result;
+use crate::error::{InputError, Result};
 use crate::facts::PodFacts;
-use crate::inputs::{Env, Lookup, PodArgs};
+use crate::inputs::{Env, Id, Lookup, PodArgs};
 use crate::node::Node;
 use crate::output::Output;
 use crate::platform;
-use crate::target::Selected;
+use crate::target::{Preset, Selected};
 
 /// Writes a command's result to stdout, all of it or an error (a closed pipe, a full disk).
 pub fn print(bytes: &[u8]) -> Result<()> {
@@ -63,12 +63,19 @@ impl Pod {
             ipv6: facts.ipv6,
         };
         // Only dns_cluster reads DNS_CLUSTER_QUERY; DNSPoll's query is in libcluster's config.
+        // A target that is no mix release takes the query its own way (Livebook runs its own
+        // dns_cluster from LIVEBOOK_CLUSTER, whatever the strategy), or not at all.
         let query = facts
             .query
             .as_ref()
-            .filter(|_| facts.shape.strategy == crate::libcluster::Strategy::DnsCluster)
+            .filter(|_| {
+                facts.shape.strategy == crate::libcluster::Strategy::DnsCluster
+                    || !facts.target.value.mix_release()
+            })
             .map(|q| q.value.as_str());
-        let target = Selected::new(&facts.target, &Lookup { args, env }, &node, query)?;
+        let lookup = Lookup { args, env };
+        let target = Selected::new(&facts.target, &lookup, &node, query)?;
+        already_set(&lookup, &target.preset(&node, env), &facts)?;
         // Only now that the name and the target are known to be good: a failure's one message
         // stays one message.
         for warning in facts.warnings.iter().cloned().chain(target.warnings(&node)) {
@@ -95,4 +102,67 @@ impl Pod {
             vars: self.target.vars(&self.node),
         }
     }
+}
+
+/// A name the environment already holds (a platform's `RELEASE_NODE`, an image's
+/// `LIVEBOOK_CLUSTER=auto`): equal, relnode carries on; different, it refuses, naming both and
+/// where each came from, unless `--replace-node-name` lets relnode's win. `--explain` shows it.
+fn already_set(lookup: &Lookup, presets: &[Preset], facts: &PodFacts) -> Result<()> {
+    let replace = lookup.switch(Id::ReplaceNodeName)?.is_some_and(|s| s.value);
+    if lookup.args.explain {
+        for preset in presets {
+            let verdict = match (preset.equal, replace) {
+                (true, _) => "equal to relnode's: kept",
+                (false, true) => "differs: replaced (--replace-node-name)",
+                (false, false) => "differs from relnode's",
+            };
+            eprintln!(
+                "relnode: {:<15} {:<40} from env {} ({verdict})",
+                "already set", preset.theirs, preset.var
+            );
+        }
+    }
+    let Some(preset) = presets.iter().find(|p| !p.equal).filter(|_| !replace) else {
+        return Ok(());
+    };
+    let var = &preset.var;
+    Err(InputError {
+        subject: format!("{var} (already set in the environment)"),
+        found: Some(format!(
+            "{} (from env {var}: set before relnode ran, by the platform, the image's ENV or the shell)",
+            preset.theirs
+        )),
+        problem: format!(
+            "differs from relnode's value {} ({})",
+            crate::error::shown(&preset.ours),
+            derivation(facts)
+        ),
+        fix: format!(
+            "if relnode's is the name peers dial, remove {var} from the image or the task/pod definition, or pass --replace-node-name (RELNODE_REPLACE_NODE_NAME=1) to let it win; if {var}'s is right, give relnode the inputs that make it (relnode env --explain shows each)"
+        ),
+    }
+    .into())
+}
+
+/// Where relnode's name came from, in one line.
+fn derivation(facts: &PodFacts) -> String {
+    let mut parts = vec![
+        format!("dialled by {}", facts.shape),
+        format!("basename from {}", facts.basename.source),
+    ];
+    let sourced = [
+        ("address", facts.ip.as_ref().map(|i| &i.source)),
+        ("hostname", facts.hostname.as_ref().map(|h| &h.source)),
+        ("query", facts.query.as_ref().map(|q| &q.source)),
+    ];
+    for (what, source) in sourced {
+        if let Some(source) = source {
+            parts.push(format!("{what} from {source}"));
+        }
+    }
+    parts.push(format!(
+        "platform {} from {}",
+        facts.platform.value, facts.platform.source
+    ));
+    parts.join(", ")
 }

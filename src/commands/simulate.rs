@@ -4,9 +4,7 @@
 use crate::cli::{SimulateArgs, TextOrJson};
 use crate::error::{ExitStatus, Result, bad_flag as bad, shown};
 use crate::files;
-use crate::libcluster::Strategy;
-use crate::libcluster::api;
-use crate::libcluster::family::IpFamily;
+use crate::libcluster::{Strategy, api};
 use crate::simulate::{self, Config, Verdict, input};
 
 const FIX: &str = "give the file kubectl get endpoints|endpointslices|pods -l ... -o json wrote";
@@ -36,14 +34,25 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         })?
     };
     let from = || format!("--from {}", shown(&args.from));
-    let objects =
-        api::parse(&bytes).map_err(|err| bad(&from(), None, input::problem(&err), FIX))?;
-    let entries = if config.strategy == Strategy::DnsPoll {
-        served(&objects)
+    // An empty list is a valid answer: with --self it says "not dialled" (exit 1); without,
+    // there is nothing to show, and the input is refused.
+    let objects = match api::parse(&bytes) {
+        Err(api::ParseError::Empty) if args.self_name.is_some() => {
+            api::Objects::Endpoints(Vec::new())
+        }
+        parsed => parsed.map_err(|err| bad(&from(), None, input::problem(&err), FIX))?,
+    };
+    // The DNS strategies read what the cluster DNS serves from the slices, both families.
+    let reader = match config.strategy {
+        Strategy::Kubernetes => input::Reader::Endpoints(args.ip_family),
+        _ => input::Reader::ClusterDns,
+    };
+    let entries = if objects.is_empty() && args.self_name.is_some() {
+        Vec::new()
     } else {
-        input::entries(&objects, args.ip_family)
-    }
-    .map_err(|problem| bad(&from(), None, problem, FIX))?;
+        input::entries(&objects, reader).map_err(|problem| bad(&from(), None, problem, FIX))?
+    };
+    let notes = input::notes(&objects, reader, &entries);
     let kind = objects.kind();
     let mut rows = simulate::simulate(&config, kind, entries)?;
     if config.strategy == Strategy::DnsPoll {
@@ -59,9 +68,9 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         (me, hit.map(|r| r.from.as_str()))
     });
     let text = if json_out {
-        simulate::to_json(&config, kind, &rows, own)
+        simulate::to_json(&config, kind, &rows, &notes, own)
     } else {
-        simulate::to_text(&config, kind, &rows, own)
+        simulate::to_text(&config, kind, &rows, &notes, own)
     };
     super::print(text.as_bytes())?;
     // Like a failed check: the name asked about is not dialled.
@@ -69,20 +78,4 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
         Some((_, None)) => ExitStatus::No,
         _ => ExitStatus::Ok,
     })
-}
-
-/// The endpoints CoreDNS serves for a headless Service: every ready one, of both families (the
-/// Endpoints' primary-family rule is the API strategy's, not DNS's). Read once per family: an
-/// entry listed in either reading is served.
-fn served(objects: &api::Objects) -> std::result::Result<Vec<input::Entry>, String> {
-    let v4 = input::entries(objects, IpFamily::V4)?;
-    let v6 = input::entries(objects, IpFamily::V6)?;
-    Ok(v4
-        .into_iter()
-        .zip(v6)
-        .map(|(a, b)| match (&a.listed, &b.listed) {
-            (input::Listed::No(_), input::Listed::Yes) => b,
-            _ => a,
-        })
-        .collect())
 }

@@ -12,6 +12,7 @@
 //! record zoo into a start-up helper (BENCHMARKS.md has the measurement). Every query is bounded
 //! by a deadline; no thread, no async runtime.
 
+mod conf;
 mod transport;
 mod wire;
 
@@ -23,9 +24,9 @@ use transport::AskError;
 pub use wire::Rejected;
 use wire::{Question, Reply};
 
-/// The resolver's configuration is kubelet's resolv.conf as `kubelet::ResolvConf` parses it
-/// (nameservers asked on port 53, as every resolver does).
-pub use crate::platform::kubelet::ResolvConf;
+/// The resolver is configured by resolv.conf (its nameservers asked on port 53, as every
+/// resolver does).
+pub use conf::{ResolvConf, words};
 
 /// The port every nameserver in resolv.conf is asked on.
 const DNS_PORT: u16 = 53;
@@ -81,6 +82,9 @@ impl Records {
         }
     }
 }
+
+/// The problem of a lookup with no server to ask: the pod's resolv.conf lists none.
+pub const NO_NAMESERVER: &str = "resolv.conf names no nameserver";
 
 /// How one lookup ended. NXDOMAIN (the name does not exist) and no-data (it exists, but has
 /// no record of this type) have different causes in Kubernetes, so they stay apart.
@@ -220,6 +224,22 @@ impl Resolver {
         }
     }
 
+    /// The server's socket address, with the zone resolv.conf gave a link-local one.
+    fn server(&self, ip: IpAddr) -> SocketAddr {
+        match ip {
+            IpAddr::V6(v6) => {
+                let scope = self
+                    .conf
+                    .zones
+                    .iter()
+                    .find(|(z, _)| *z == v6)
+                    .map_or(0, |(_, scope)| *scope);
+                SocketAddr::V6(std::net::SocketAddrV6::new(v6, self.port, 0, scope))
+            }
+            v4 => SocketAddr::new(v4, self.port),
+        }
+    }
+
     /// Ends every lookup by `deadline` too, e.g. `check --wait`'s, so a lookup in progress
     /// is cut when the caller's time is up.
     pub fn until(mut self, deadline: Instant) -> Resolver {
@@ -316,7 +336,7 @@ impl Resolver {
         };
         let servers = &self.conf.nameservers;
         if servers.is_empty() {
-            return Outcome::Failed("resolv.conf names no nameserver".into());
+            return Outcome::Failed(NO_NAMESERVER.into());
         }
         let first = trace.tries.len();
         let cap = Duration::from_secs(u64::from(self.conf.timeout_secs.max(1)));
@@ -329,7 +349,7 @@ impl Resolver {
                 }
                 let share = left / (servers.len() - i) as u32;
                 let wait = share.max(MIN_TRY).min(cap).min(left);
-                let server = SocketAddr::new(*ip, self.port);
+                let server = self.server(*ip);
                 let (result, outcome) = match transport::exchange(server, &q, now + wait) {
                     Ok(reply) => judge(server, reply, trace),
                     Err(AskError::Timeout) => (TryResult::TimedOut { waited: wait }, None),

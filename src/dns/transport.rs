@@ -114,7 +114,15 @@ fn tcp(server: SocketAddr, q: &Question, deadline: Instant) -> Result<Reply, Ask
     let mut reply = vec![0u8; len];
     read_fully(&mut stream, &mut reply, server, deadline)?;
     // Over TCP the connection carries only our query, so any mismatch is final.
-    wire::decode(&reply, q).map_err(AskError::Rejected)
+    let reply = wire::decode(&reply, q).map_err(AskError::Rejected)?;
+    // TC over TCP: the server cut even the answer it sends whole; its records are not read,
+    // so "no record" would be a lie.
+    if reply.truncated {
+        return Err(AskError::Io(format!(
+            "{server}: the answer over TCP is truncated too (TC set), so its records cannot be read"
+        )));
+    }
+    Ok(reply)
 }
 
 /// `read_exact`, but each read waits only for what is left of the deadline: a server

@@ -33,6 +33,9 @@ pub struct Meta {
     pub namespace: Option<String>,
     /// `metadata.deletionTimestamp` is present: the object is being deleted.
     pub deleting: bool,
+    /// The `endpoints.kubernetes.io/over-capacity` annotation (`truncated`): the control plane
+    /// cut the Endpoints object to its first 1,000 addresses.
+    pub over_capacity: Option<String>,
 }
 
 /// A `targetRef` (an object reference).
@@ -262,6 +265,14 @@ fn meta(obj: &Value) -> Meta {
         name: text(obj, &["metadata", "name"]),
         namespace: text(obj, &["metadata", "namespace"]),
         deleting: obj.pointer("/metadata/deletionTimestamp").is_some(),
+        over_capacity: text(
+            obj,
+            &[
+                "metadata",
+                "annotations",
+                "endpoints.kubernetes.io/over-capacity",
+            ],
+        ),
     }
 }
 

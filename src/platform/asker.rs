@@ -65,12 +65,13 @@ impl Asker {
         all
     }
 
-    /// Every address the answers list; `Err` when a question got no believable answer.
+    /// Every address the answers list. As libcluster and dns_cluster do, a question that fails
+    /// counts as no address of its type when another type answered; `Err` when no type gave an
+    /// address and one got no believable answer.
     pub fn ask(&self, resolver: &Resolver, name: &str) -> Result<Vec<IpAddr>, String> {
         let mut found = Vec::new();
-        // A question with no believable answer ends the attempt: it is retried whole.
-        let unanswered = |o: &Outcome| matches!(o, Outcome::Timeout | Outcome::Failed(_));
-        for (rtype, lookup) in self.lookups(resolver, name, unanswered) {
+        let mut problem = None;
+        for (rtype, lookup) in self.lookups(resolver, name, |_| false) {
             match lookup.outcome {
                 Outcome::Found {
                     records: Records::Addrs(addrs),
@@ -83,7 +84,7 @@ impl Asker {
                         .iter()
                         .map(ToString::to_string)
                         .collect();
-                    return Err(format!(
+                    problem.get_or_insert(format!(
                         "no nameserver answered the {rtype} question (asked {})",
                         if asked.is_empty() {
                             "none: no time left".to_owned()
@@ -92,10 +93,15 @@ impl Asker {
                         }
                     ));
                 }
-                Outcome::Failed(problem) => return Err(problem),
+                Outcome::Failed(failed) => {
+                    problem.get_or_insert(failed);
+                }
             }
         }
-        Ok(found)
+        match problem {
+            Some(problem) if found.is_empty() => Err(problem),
+            _ => Ok(found),
+        }
     }
 }
 

@@ -230,9 +230,18 @@ fn private_ip(raw: &str) -> Result<Ipv6Addr, FlyError> {
             "is IPv4; Fly's private network (6PN) is IPv6 only".into()
         ));
     };
-    if v6.is_loopback() || v6.is_unspecified() {
+    // Loopback, unspecified, link-local (fe80::/10), IPv4-mapped, multicast: the same rule as
+    // the address a Kubernetes pod is named by.
+    if super::address::never_dialled(IpAddr::V6(v6)) {
+        let what = if v6.to_ipv4_mapped().is_some() {
+            "an IPv4-mapped address"
+        } else if (v6.segments()[0] & 0xffc0) == 0xfe80 {
+            "a link-local address (valid on one link only)"
+        } else {
+            "an address"
+        };
         return Err(bad(format!(
-            "is {v6}, which no other Machine can dial (the node would be unreachable)"
+            "is {v6}, {what} no other Machine can dial (the node would be unreachable)"
         )));
     }
     Ok(v6)
@@ -387,6 +396,9 @@ mod tests {
             "::",
             "10.0.0.1",
             "fdaa::2%eth0",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "ff02::1",
             "localhost",
         ] {
             let err = node(vars(Some("shop"), Some(REF), Some(ip)), Basename::Deploy).unwrap_err();

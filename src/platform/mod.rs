@@ -43,6 +43,7 @@ pub mod address;
 pub mod asker;
 pub mod discovered;
 pub mod dns;
+pub mod ecs;
 pub mod fly;
 pub mod kubelet;
 pub mod kubernetes;
@@ -54,6 +55,7 @@ pub mod render;
 pub const PLATFORMS: &[Entry] = &[
     kubernetes::ENTRY,
     fly::ENTRY,
+    ecs::ENTRY,
     railway::ENTRY,
     render::ENTRY,
     dns::ENTRY,
@@ -280,15 +282,15 @@ mod tests {
     fn help_is_made_from_the_table() {
         assert!(
             HELP.starts_with(
-                "Where the node runs: kubernetes, fly, railway, render or dns (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP; Railway: "
+                "Where the node runs: kubernetes, fly, ecs, railway, render or dns (Fly.io: the name from FLY_APP_NAME, FLY_IMAGE_REF, FLY_PRIVATE_IP; AWS ECS/Fargate: the task IP from the task metadata endpoint (ECS_CONTAINER_METADATA_URI_V4), awsvpc mode; Railway: "
             ),
             "{HELP}"
         );
         assert_eq!(
             DETECTION,
-            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, railway when RAILWAY_PRIVATE_DOMAIN is set, render when RENDER=true, else kubernetes"
+            "fly when FLY_APP_NAME or FLY_PRIVATE_IP is set, ecs when ECS_CONTAINER_METADATA_URI_V4 is set, railway when RAILWAY_PRIVATE_DOMAIN is set, render when RENDER=true, else kubernetes"
         );
-        assert_eq!(NAMES, "kubernetes, fly, railway, render or dns");
+        assert_eq!(NAMES, "kubernetes, fly, ecs, railway, render or dns");
         let help = input(Id::Platform).help_line_full(HELP, Some(DETECTION));
         assert!(help.starts_with(HELP) && help.ends_with(&format!("[default: {DETECTION}]")));
         assert!(
@@ -309,13 +311,18 @@ mod tests {
 
     #[test]
     fn names_aliases_and_detection() {
-        for (given, name) in [("K8s", "kubernetes"), ("FLY.IO", "fly"), ("fly", "fly")] {
+        for (given, name) in [
+            ("K8s", "kubernetes"),
+            ("FLY.IO", "fly"),
+            ("fly", "fly"),
+            ("Fargate", "ecs"),
+        ] {
             let found = chosen(&[(Id::Platform, given)], &[("FLY_APP_NAME", "a")]);
             assert_eq!(found.map(|f| f.0), Ok(name.to_owned()), "{given}");
         }
         let err = chosen(&[(Id::Platform, "heroku")], &[]).unwrap_err();
         assert!(
-            err.contains("use kubernetes, fly, railway, render or dns"),
+            err.contains("use kubernetes, fly, ecs, railway, render or dns"),
             "{err}"
         );
         assert_eq!(
@@ -323,6 +330,13 @@ mod tests {
             Ok((
                 "fly".to_owned(),
                 Source::Derived("detected: FLY_APP_NAME or FLY_PRIVATE_IP is set")
+            ))
+        );
+        assert_eq!(
+            chosen(&[], &[("ECS_CONTAINER_METADATA_URI_V4", "")]),
+            Ok((
+                "ecs".to_owned(),
+                Source::Derived("detected: ECS_CONTAINER_METADATA_URI_V4 is set")
             ))
         );
         assert_eq!(

@@ -95,9 +95,19 @@ pub fn read_stdin() -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Who reads the EndpointSlices: the Endpoints object the control plane mirrors from them
+/// (libcluster's API strategy), or the cluster DNS, which serves from the slices themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// Through Endpoints, which carry a dual-stack Service's primary family only.
+    Endpoints(IpFamily),
+    /// CoreDNS: every ready endpoint of every slice, both families (A and AAAA, SRV targets).
+    ClusterDns,
+}
+
 /// The entries of one answer, in its order; an empty answer is refused (libcluster would
-/// dial nobody). `primary`: a dual-stack Service's first family.
-pub fn entries(objects: &Objects, primary: IpFamily) -> Result<Vec<Entry>, String> {
+/// dial nobody).
+pub fn entries(objects: &Objects, reader: Reader) -> Result<Vec<Entry>, String> {
     if objects.is_empty() {
         return Err(EMPTY.into());
     }
@@ -105,9 +115,68 @@ pub fn entries(objects: &Objects, primary: IpFamily) -> Result<Vec<Entry>, Strin
     match objects {
         Objects::Endpoints(items) => items.iter().for_each(|e| endpoints(e, &mut entries)),
         Objects::Pods(items) => entries.extend(items.iter().map(pod)),
-        Objects::EndpointSlices(items) => slices(items, primary, &mut entries),
+        Objects::EndpointSlices(items) => {
+            slices(items, reader, &mut entries);
+            if matches!(reader, Reader::Endpoints(_)) {
+                past_the_cap(&mut entries);
+            }
+        }
     }
     Ok(entries)
+}
+
+/// The addresses one Endpoints object holds at most; the control plane truncates the rest
+/// and sets `endpoints.kubernetes.io/over-capacity: truncated`.
+pub const ENDPOINTS_CAP: usize = 1000;
+
+/// What the reader should know about the answer as a whole: an Endpoints object cut at the
+/// cap, or slices of a Service with more ready endpoints than its Endpoints can hold.
+pub fn notes(objects: &Objects, reader: Reader, entries: &[Entry]) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Objects::Endpoints(items) = objects {
+        for e in items.iter().filter(|e| e.meta.over_capacity.is_some()) {
+            let value = e.meta.over_capacity.as_deref().unwrap_or_default();
+            notes.push(format!(
+                "{} is over capacity (endpoints.kubernetes.io/over-capacity: {value}): the control plane keeps at most {ENDPOINTS_CAP} addresses in it, so the addresses past the cap are missing here and libcluster will not see them{}",
+                object_name("Endpoints", &e.meta),
+                if reader == Reader::ClusterDns {
+                    "; the cluster DNS serves from EndpointSlices, which hold them all: simulate from kubectl get endpointslices"
+                } else {
+                    "; split the cluster, or see them all with kubectl get endpointslices"
+                }
+            ));
+        }
+    }
+    let cut = entries
+        .iter()
+        .filter(|e| matches!(&e.listed, Listed::No(why) if why.starts_with(PAST_THE_CAP)))
+        .count();
+    if cut > 0 {
+        notes.push(format!(
+            "{cut} ready address(es) past the {ENDPOINTS_CAP} the mirrored Endpoints object holds: libcluster will not see them (marked below)"
+        ));
+    }
+    notes
+}
+
+const PAST_THE_CAP: &str = "past the 1000 addresses";
+
+/// Slices read as Endpoints: past the cap, a Service's ready endpoints are cut (ready ones
+/// are kept first, so only ready ones past the cap are lost to libcluster).
+fn past_the_cap(entries: &mut [Entry]) {
+    let mut seen: std::collections::HashMap<(Option<String>, Option<String>), usize> =
+        std::collections::HashMap::new();
+    for entry in entries.iter_mut().filter(|e| e.listed == Listed::Yes) {
+        let count = seen
+            .entry((entry.object_namespace.clone(), entry.service.clone()))
+            .or_default();
+        *count += 1;
+        if *count > ENDPOINTS_CAP {
+            entry.listed = Listed::No(format!(
+                "{PAST_THE_CAP} the Service's Endpoints object holds (endpoints.kubernetes.io/over-capacity: truncated): libcluster will not see it"
+            ));
+        }
+    }
 }
 
 fn object_name(kind: &str, meta: &Meta) -> String {
@@ -217,8 +286,9 @@ fn pod(obj: &Pod) -> Entry {
 /// EndpointSlices, read as the Endpoints object the control plane mirrors from them:
 /// `ready` endpoints go to `addresses`, not-ready ones to `notReadyAddresses`, terminating
 /// ones are dropped (unless `ready`, which only `publishNotReadyAddresses` gives them).
-/// A dual-stack Service's Endpoints carry its primary family only.
-fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
+/// A dual-stack Service's Endpoints carry its primary family only; the cluster DNS serves
+/// both (CoreDNS reads the slices, not the Endpoints).
+fn slices(items: &[EndpointSlice], reader: Reader, out: &mut Vec<Entry>) {
     let key = |s: &EndpointSlice| (s.meta.namespace.clone(), s.service.clone());
     // Services with slices of both families: only the primary family reaches Endpoints.
     let dual: Vec<(Option<String>, Option<String>)> = items
@@ -231,16 +301,22 @@ fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
                 .any(|o| o.address_type == AddressType::Ipv4 && key(o) == *k)
         })
         .collect();
-    let ipv6_primary = primary == IpFamily::V6;
+    let ipv6_primary = reader == Reader::Endpoints(IpFamily::V6);
+    let dns = reader == Reader::ClusterDns;
     for slice in items {
         let from = object_name("EndpointSlice", &slice.meta);
-        let secondary =
-            dual.contains(&key(slice)) && (slice.address_type == AddressType::Ipv6) != ipv6_primary;
+        let secondary = !dns
+            && dual.contains(&key(slice))
+            && (slice.address_type == AddressType::Ipv6) != ipv6_primary;
         for ep in &slice.endpoints {
             let c = ep.conditions;
             let mut warnings = Vec::new();
             let listed = if slice.address_type == AddressType::Fqdn {
-                Listed::No("addressType FQDN: never mirrored into Endpoints".into())
+                Listed::No(if dns {
+                    "addressType FQDN: the cluster DNS serves no record for it".into()
+                } else {
+                    "addressType FQDN: never mirrored into Endpoints".into()
+                })
             } else if secondary {
                 Listed::No(format!(
                     "dual stack: Endpoints carry only the Service's primary family, taken as {} (--ip-family {} if the Service lists {} first)",
@@ -261,9 +337,13 @@ fn slices(items: &[EndpointSlice], primary: IpFamily, out: &mut Vec<Entry>) {
                         Listed::Yes
                     }
                     Some(false) if c.terminating == Some(true) => Listed::No(format!(
-                        "terminating{}: the Endpoints controller drops it, so libcluster no longer dials it",
-                        if c.serving == Some(true) { " (still serving)" } else { "" }
+                        "terminating{}: {}, so libcluster no longer dials it",
+                        if c.serving == Some(true) { " (still serving)" } else { "" },
+                        if dns { "the cluster DNS serves ready endpoints only" } else { "the Endpoints controller drops it" }
                     )),
+                    Some(false) if dns => Listed::No(
+                        "not ready: the cluster DNS serves ready endpoints only (publishNotReadyAddresses: true on the Service serves every pod)".into(),
+                    ),
                     Some(false) => Listed::No(
                         "not ready: it is mirrored into notReadyAddresses, which libcluster never reads (publishNotReadyAddresses: true on the Service lists every pod in addresses)".into(),
                     ),
@@ -296,7 +376,7 @@ mod tests {
 
     fn parse_str(s: &str) -> Result<Vec<Entry>, String> {
         let objects = api::parse(s.as_bytes()).map_err(|err| problem(&err))?;
-        entries(&objects, IpFamily::V4)
+        entries(&objects, Reader::Endpoints(IpFamily::V4))
     }
 
     #[test]

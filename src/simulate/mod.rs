@@ -189,7 +189,52 @@ pub fn simulate(config: &Config, kind: Kind, entries: Vec<Entry>) -> Result<Vec<
             "give kubectl get endpoints (or endpointslices) -l ... -o json, or --strategy kubernetes",
         ));
     }
-    Ok(entries.into_iter().map(|e| row(config, kind, e)).collect())
+    let mut rows: Vec<Row> = entries.into_iter().map(|e| row(config, kind, e)).collect();
+    repeated(&mut rows);
+    Ok(rows)
+}
+
+/// libcluster dials a set of names: a name listed twice (an address in two objects, a
+/// repeated address) is one node, dialled once. Later rows with a name seen before say so.
+fn repeated(rows: &mut [Row]) {
+    let mut first: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for row in rows.iter_mut().filter(|r| r.verdict == Verdict::Dials) {
+        let Some(name) = row.name.clone() else {
+            continue;
+        };
+        match first.get(&name) {
+            Some(from) => row.warnings.push(format!(
+                "the same name as the entry from {from}: libcluster dials a set of names, so this is one node, dialled and counted once"
+            )),
+            None => {
+                first.insert(name, row.from.clone());
+            }
+        }
+    }
+}
+
+/// The distinct names dialled, and how many of them have a problem.
+fn dialled_counts(rows: &[Row]) -> (usize, usize) {
+    let mut names = std::collections::HashSet::new();
+    let mut broken = std::collections::HashSet::new();
+    for r in rows.iter().filter(|r| r.verdict == Verdict::Dials) {
+        if let Some(name) = &r.name {
+            names.insert(name);
+            if !r.problems.is_empty() {
+                broken.insert(name);
+            }
+        }
+    }
+    (names.len(), broken.len())
+}
+
+/// An `"ip"` that is no IP address, in a shape whose name is built from it.
+fn not_an_ip(ip: &str, name: &str) -> Option<String> {
+    ip.parse::<IpAddr>().is_err().then(|| {
+        format!(
+            "\"ip\" {ip:?} is not an IP address, so libcluster dials {name}, which no node has; the object is hand-written or damaged"
+        )
+    })
 }
 
 /// One entry's row: skipped when libcluster's source does not list it, a crash when it has
@@ -339,8 +384,12 @@ fn api_dial(
     let name = names::node(&config.basename, &host);
     let parsed_ip: Option<IpAddr> = ip.parse().ok();
     row.verdict = Verdict::Dials;
-    let problem =
-        kubernetes_problem(config, kind, &name, parsed_ip, hostname, service).or_else(|| {
+    let ip_problem = (config.mode != Mode::Hostname)
+        .then(|| not_an_ip(ip, &name))
+        .flatten();
+    let problem = ip_problem
+        .or_else(|| kubernetes_problem(config, kind, &name, parsed_ip, hostname, service))
+        .or_else(|| {
             let parts = Parts {
                 basename: &config.basename,
                 ip: parsed_ip,
@@ -416,7 +465,9 @@ fn srv_dial(
     );
     let shape = Shape::new(Strategy::DnsSrv, mode).expect("DNSSRV has modes hostname and dns");
     row.verdict = Verdict::Dials;
-    row.problems.extend(disagreement(shape, &parts, &name));
+    let ip_problem = hostname.is_none().then(|| not_an_ip(ip, &name)).flatten();
+    row.problems
+        .extend(ip_problem.or_else(|| disagreement(shape, &parts, &name)));
     row.name = Some(name);
     if hostname.is_none() {
         row.warnings.push("no hostname (not a StatefulSet pod): CoreDNS's SRV target is the dashed IP (kube-dns uses a hash label instead, kubernetes#51326); name the pods with `relnode --strategy dnssrv --mode dns`".into());
@@ -467,33 +518,44 @@ pub fn to_text(
     config: &Config,
     kind: Kind,
     rows: &[Row],
+    notes: &[String],
     own: Option<(&str, Option<&str>)>,
 ) -> String {
-    let mut out = format!("# {}\n", config.describe_shape(kind));
+    // Every text here may come from the input: escaped, so a newline or an escape sequence
+    // inside a field cannot forge or hide a line.
+    let e = crate::error::escaped;
+    let mut out = format!("# {}\n", e(&config.describe_shape(kind)));
+    for note in notes {
+        out += &format!("# note: {}\n", e(note));
+    }
     let shown = |r: &Row| {
-        r.name
+        e(&r.name
             .clone()
             .or_else(|| r.ip.clone())
-            .unwrap_or_else(|| "-".into())
+            .unwrap_or_else(|| "-".into()))
     };
     let width = rows.iter().map(|r| shown(r).len()).max().unwrap_or(0);
     for r in rows {
-        out += &format!("{:<7} {:<width$}  {}\n", r.verdict.word(), shown(r), r.from);
+        out += &format!(
+            "{:<7} {:<width$}  {}\n",
+            r.verdict.word(),
+            shown(r),
+            e(&r.from)
+        );
         if let Some(reason) = &r.reason {
-            out += &format!("        why: {reason}\n");
+            out += &format!("        why: {}\n", e(reason));
         }
         for p in &r.problems {
-            out += &format!("        problem: {p}\n");
+            out += &format!("        problem: {}\n", e(p));
         }
         for w in &r.warnings {
-            out += &format!("        warning: {w}\n");
+            out += &format!("        warning: {}\n", e(w));
         }
     }
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
-    let broken = rows.iter().filter(|r| !r.problems.is_empty()).count();
+    let (dialled, broken) = dialled_counts(rows);
     out += &format!(
-        "# {} dialled ({broken} with a problem), {} skipped\n",
-        count(Verdict::Dials),
+        "# {dialled} dialled ({broken} with a problem), {} skipped\n",
         count(Verdict::Skips)
     );
     let crashes = count(Verdict::Crashes);
@@ -502,8 +564,17 @@ pub fn to_text(
             "# libcluster 3.5.0 crashes on {crashes} address(es) above: it dials no node at all while they are listed\n"
         );
     }
-    match own {
+    let own = own.map(|(me, from)| (e(me), from.map(e)));
+    match own
+        .as_ref()
+        .map(|(me, from)| (me.as_str(), from.as_deref()))
+    {
         Some((me, Some(from))) => out += &format!("# self {me}: dialled ({from})\n"),
+        Some((me, None)) if rows.is_empty() => {
+            out += &format!(
+                "# self {me}: NOT dialled: the list is empty (the selector matched nothing), so libcluster dials nobody\n"
+            )
+        }
         Some((me, None)) if crashes > 0 => {
             out += &format!("# self {me}: NOT dialled: libcluster crashes before it dials anyone\n")
         }
@@ -520,6 +591,7 @@ pub fn to_json(
     config: &Config,
     kind: Kind,
     rows: &[Row],
+    notes: &[String],
     own: Option<(&str, Option<&str>)>,
 ) -> String {
     let entries: Vec<Value> = rows
@@ -542,6 +614,8 @@ pub fn to_json(
         "input": kind.to_string(),
         "shape": config.describe_shape(kind),
         "crashes": rows.iter().any(|r| r.verdict == Verdict::Crashes),
+        "dialled": dialled_counts(rows).0,
+        "notes": notes,
         "entries": entries,
     });
     if let Some((me, from)) = own {
@@ -570,7 +644,11 @@ mod tests {
 
     fn rows(config: &Config, doc: &str) -> Vec<Row> {
         let objects = crate::libcluster::api::parse(doc.as_bytes()).expect("valid document");
-        let entries = input::entries(&objects, IpFamily::V4).expect("entries");
+        let reader = match config.strategy {
+            Strategy::Kubernetes => input::Reader::Endpoints(IpFamily::V4),
+            _ => input::Reader::ClusterDns,
+        };
+        let entries = input::entries(&objects, reader).expect("entries");
         simulate(config, objects.kind(), entries).expect("simulates")
     }
 

@@ -22,6 +22,10 @@ impl Target for Elixir {
         "a mix release's RELEASE_*"
     }
 
+    fn guarded(&self) -> &'static [&'static str] {
+        &["RELEASE_NODE"]
+    }
+
     fn cookie(&self) -> CookieUse {
         CookieUse::Exported
     }

@@ -6,6 +6,7 @@
 //! (EMQX, CouchDB, VerneMQ, a relx `vm.args.src`), and `DNS_CLUSTER_QUERY` for dns_cluster.
 
 mod elixir;
+mod livebook;
 mod none;
 mod rabbitmq;
 mod vm_args;
@@ -14,7 +15,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::error::{InputError, shown};
-use crate::inputs::{Id, Lookup, Sourced, input};
+use crate::inputs::{Env, Id, Lookup, Sourced, input};
 use crate::node::{Cookie, Node};
 
 /// Every target, in `--help` order; the first is the default.
@@ -22,6 +23,7 @@ pub const TARGETS: &[&dyn Target] = &[
     &elixir::Elixir,
     &vm_args::VmArgs,
     &rabbitmq::RabbitMq,
+    &livebook::Livebook,
     &none::NoTarget,
 ];
 
@@ -60,6 +62,26 @@ pub trait Target: Sync {
     /// Said on stderr: what the user must still do that relnode cannot.
     fn warnings(&self, _: &Node) -> Vec<String> {
         Vec::new()
+    }
+    /// Its variables a platform or an image may already have set to a name of their own
+    /// (Gigalixir's `RELEASE_NODE`, a Livebook Teams image's `LIVEBOOK_CLUSTER=auto`): a
+    /// different value there is refused unless `--replace-node-name`.
+    fn guarded(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// The distribution port `check --peers` handshakes with when `--dist-port` is not given
+    /// (`None`: the one each peer's epmd gives).
+    #[cfg_attr(not(feature = "check"), allow(dead_code))]
+    fn dist_port(&self) -> Option<u16> {
+        None
+    }
+    /// The variable the strategy's query goes to: a mix release's dns_cluster reads
+    /// `DNS_CLUSTER_QUERY`.
+    fn query_var(&self, query: &str) -> Option<Var> {
+        self.mix_release().then(|| Var {
+            name: QUERY_VAR.into(),
+            value: Value::Text(query.to_owned()),
+        })
     }
 }
 
@@ -154,6 +176,16 @@ impl From<&Refusal> for InputError {
     }
 }
 
+/// A variable relnode sets that was set already when it ran.
+#[derive(Debug)]
+pub struct Preset {
+    pub var: String,
+    /// The value found, quoted with `shown`.
+    pub theirs: String,
+    pub ours: String,
+    pub equal: bool,
+}
+
 /// dns_cluster's query, as the Phoenix generator's `config/runtime.exs` reads it.
 pub const QUERY_VAR: &str = "DNS_CLUSTER_QUERY";
 
@@ -228,7 +260,7 @@ impl Selected {
             kind: target,
             node_var: node_var.map(|v| v.value),
             host_var: host_var.map(|v| v.value),
-            query: query.filter(|_| target.mix_release()).map(str::to_owned),
+            query: query.map(str::to_owned),
         };
         let target_subject = || input(Id::Target).subject();
         let found = || Some(format!("{} (from {})", target, kind.source));
@@ -283,16 +315,39 @@ impl Selected {
         Ok(selected)
     }
 
-    /// The target's own variables, then dns_cluster's query.
+    /// The target's own variables, then the query's.
     fn target_vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = self.kind.vars(node);
         if let Some(query) = &self.query {
-            vars.push(Var {
-                name: QUERY_VAR.into(),
-                value: Value::Text(query.clone()),
-            });
+            vars.extend(self.kind.query_var(query));
         }
         vars
+    }
+
+    /// The variables relnode sets that the environment already holds, each with both values:
+    /// the target's guarded ones and `--node-var`/`--host-var`.
+    pub fn preset(&self, node: &Node, env: &dyn Env) -> Vec<Preset> {
+        let guarded = |name: &str| {
+            self.kind.guarded().contains(&name)
+                || self.node_var.as_deref() == Some(name)
+                || self.host_var.as_deref() == Some(name)
+        };
+        self.vars(node)
+            .into_iter()
+            .filter(|var| guarded(&var.name))
+            .filter_map(|var| {
+                let Value::Text(ours) = var.value else {
+                    return None;
+                };
+                let theirs = env.var_os(&var.name).filter(|v| !v.is_empty())?;
+                Some(Preset {
+                    equal: theirs.to_str() == Some(ours.as_str()),
+                    theirs: shown(&theirs),
+                    var: var.name.into_owned(),
+                    ours,
+                })
+            })
+            .collect()
     }
 
     /// Everything to export, in a fixed order: the target's, then the name and host variables.

@@ -21,6 +21,10 @@ impl Target for RabbitMq {
         "RABBITMQ_NODENAME"
     }
 
+    fn guarded(&self) -> &'static [&'static str] {
+        &["RABBITMQ_NODENAME"]
+    }
+
     fn cookie(&self) -> CookieUse {
         CookieUse::Refused {
             fix: "drop the cookie file: RabbitMQ and rabbitmqctl read $HOME/.erlang.cookie (mount the Secret there)",

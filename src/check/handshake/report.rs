@@ -126,7 +126,10 @@ fn line(input: &CheckInput, a: &PeerAnswer) -> Check {
             format!("OTP < 23: epmd gives handshake version {highest}{port}; nothing more sent"),
         ),
         Answer::Tls => check(Status::Skip, "TLS distribution (--dist-tls): nothing sent".to_owned()),
-        Answer::Error(e) => check(Status::Fail, format!("{ip}{port}: {e}")),
+        Answer::Error(e) => check(Status::Fail, format!("{ip}{port}: {e}")).because(
+            "what answered does not speak epmd or Erlang distribution as OTP 23 and newer do (or the probe itself failed, as said above)",
+            "check that the address is an Erlang node's pod and the port its epmd or --dist-port; for a proxy in between (a service mesh sidecar) exclude ports 4369 and the distribution port",
+        ),
     }
 }
 

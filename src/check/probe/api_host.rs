@@ -2,7 +2,9 @@
 //! `kubernetes_master` and `CLUSTER_DOMAIN`) resolves from the pod, over IPv4 as `:httpc` asks.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, timeout_check};
+use crate::check::{
+    Check, CheckInput, Servers, Status, dns_failed, list_ips, nxdomain, other_type, timeout_check,
+};
 use crate::libcluster::names;
 
 /// libcluster's API host resolves from the pod (it dials the name, not KUBERNETES_SERVICE_HOST).
@@ -43,10 +45,8 @@ pub fn api_host(input: &CheckInput, resolver: &Resolver) -> Check {
             )
         }
         Outcome::Timeout => timeout_check("api-host", asked, input, &servers),
-        Outcome::Failed(problem) => Check::new("api-host", Status::Fail, asked, problem).not_run(),
-        Outcome::Found { .. } => {
-            Check::new("api-host", Status::Fail, asked, "an answer of another type")
-        }
+        Outcome::Failed(problem) => dns_failed("api-host", asked, problem),
+        Outcome::Found { .. } => other_type("api-host", asked),
     }
 }
 

@@ -67,7 +67,7 @@ fn request(
         Err(err @ ApiError::Credentials(_)) => {
             checks.push(
                 Check::new("api-list", Status::Fail, format!("GET {path}"), err.to_string()).because(
-                    "the service-account token or CA cannot be read",
+                    "the service-account token or CA cannot be read or used (nothing was sent to the API server)",
                     "mount the service-account token (automountServiceAccountToken: true) or pass --service-account-dir",
                 ),
             );
@@ -89,13 +89,7 @@ fn request(
     let response = match client.get(path) {
         Ok(r) => r,
         Err(err) => {
-            let mut check = Check::new("api-list", Status::Fail, asked, err.to_string()).because(
-                "the API server cannot be reached or is not who it claims to be",
-                "check KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT, egress NetworkPolicy to the API server, and that ca.crt is the cluster's CA",
-            );
-            // Unreachable (refused, timed out) says nothing yet; a bad certificate does.
-            check.could_not_run = matches!(err, ApiError::Unreachable(_));
-            checks.push(check);
+            checks.push(no_answer(asked, &err));
             return None;
         }
     };
@@ -107,15 +101,45 @@ fn request(
     match serde_json::from_str::<serde_json::Value>(&response.body) {
         Ok(parsed) => Some((client, asked, parsed)),
         Err(err) => {
-            checks.push(Check::new(
-                "api-list",
-                Status::Fail,
-                asked,
-                format!("the body is not JSON: {err}"),
-            ));
+            checks.push(
+                Check::new(
+                    "api-list",
+                    Status::Fail,
+                    asked,
+                    format!("200, but the body is not JSON: {err}"),
+                )
+                .because(
+                    "the answer is not the API server's (a proxy or another service on that address): libcluster cannot parse it either",
+                    "point KUBERNETES_SERVICE_HOST/PORT (or kubernetes_master) at the API server",
+                ),
+            );
             None
         }
     }
+}
+
+/// The `api-list` line for a GET that got no usable answer: unreachable, TLS, or a body
+/// relnode does not read.
+fn no_answer(asked: String, err: &ApiError) -> Check {
+    let (cause, fix) = match err {
+        ApiError::Unreachable(_) => (
+            "the API server cannot be reached",
+            "check KUBERNETES_SERVICE_HOST/KUBERNETES_SERVICE_PORT and egress NetworkPolicy to the API server",
+        ),
+        ApiError::Answer(_) => (
+            "the API server answered, but with a body relnode does not read (over the cap, or not UTF-8): libcluster cannot use it either",
+            "select fewer objects (--selector), and check that KUBERNETES_SERVICE_HOST is the API server itself, not a proxy",
+        ),
+        _ => (
+            "the API server is not who it claims to be, or the exchange failed (TLS)",
+            "check that ca.crt is the cluster's CA and that the API host is a name the server's certificate carries",
+        ),
+    };
+    let mut check =
+        Check::new("api-list", Status::Fail, asked, err.to_string()).because(cause, fix);
+    // Unreachable (refused, timed out) says nothing yet; a bad certificate does.
+    check.could_not_run = matches!(err, ApiError::Unreachable(_));
+    check
 }
 
 /// The `api-list` line for an answer other than 200.
@@ -126,15 +150,44 @@ fn status_check(asked: String, response: &ApiResponse, namespace: &str, resource
             "the API server rejected the service-account token (expired, or of another cluster)",
             "let the kubelet mount a fresh projected token (restart the pod); do not copy tokens between clusters",
         ),
-        code => Check::new(
-            "api-list",
-            Status::Fail,
-            asked,
-            format!("{code} {}", status_message(&response.body)),
-        )
-        .because(
-            "libcluster logs this and keeps its old node list",
-            "read the message; a 404 usually means a wrong namespace",
+        code => {
+            let (cause, fix) = other_status(code, namespace, resource);
+            Check::new(
+                "api-list",
+                Status::Fail,
+                asked,
+                format!("{code} {}", status_message(&response.body)),
+            )
+            .because(
+                format!("{cause}; libcluster logs this and keeps its old node list"),
+                fix,
+            )
+        }
+    }
+}
+
+/// The cause and fix of an answer other than 200, 401 and 403, by its class.
+fn other_status(code: u16, namespace: &str, resource: &str) -> (String, String) {
+    match code {
+        404 => (
+            format!("the API server has no {resource} list in namespace {namespace}"),
+            format!("check the namespace (kubernetes_namespace, the service account's namespace file) and that {namespace} exists"),
+        ),
+        300..=399 => (
+            format!("a redirect ({code}): the address is not the API server (the API server never redirects a list)"),
+            "point KUBERNETES_SERVICE_HOST/PORT (or kubernetes_master) at the API server, not at a proxy or load balancer".into(),
+        ),
+        429 => (
+            "the API server is throttling requests (429)".into(),
+            "retry later; check the API server's priority and fairness settings".into(),
+        ),
+        500..=599 => (
+            format!("the API server failed to answer ({code}): it is overloaded, starting, or cannot reach etcd"),
+            "retry with --wait; check the control plane's health (kubectl get --raw /readyz)".into(),
+        ),
+        _ => (
+            format!("an answer libcluster does not expect ({code})"),
+            "read the message above; check that the address is the API server".into(),
         ),
     }
 }

@@ -4,7 +4,10 @@
 use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::check::{
+    Check, CheckInput, Servers, Status, dns_failed, list_ips, nxdomain, other_type, our_ip,
+    timeout_check,
+};
 
 /// `Cluster.Strategy.Kubernetes.DNS`: `:inet_res.getbyname(service, :a)`, names `app@<ip>`.
 pub fn dns_strategy(
@@ -64,16 +67,11 @@ pub fn dns_strategy(
             None
         }
         Outcome::Failed(problem) => {
-            checks.push(Check::new(id, Status::Fail, asked, problem).not_run());
+            checks.push(dns_failed(id, asked, problem));
             None
         }
         Outcome::Found { .. } => {
-            checks.push(Check::new(
-                id,
-                Status::Fail,
-                asked,
-                "an answer of another type",
-            ));
+            checks.push(other_type(id, asked));
             None
         }
     }

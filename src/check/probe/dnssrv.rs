@@ -2,7 +2,9 @@
 //! libcluster's query, our FQDN among them; when it is not, which fact differs.
 
 use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
-use crate::check::{Check, CheckInput, Servers, Status, host_of, timeout_check};
+use crate::check::{
+    Check, CheckInput, Servers, Status, dns_failed, host_of, other_type, timeout_check,
+};
 use crate::libcluster::Mode;
 use crate::libcluster::names;
 
@@ -79,16 +81,11 @@ pub fn srv_strategy(
             None
         }
         Outcome::Failed(problem) => {
-            checks.push(Check::new("dnssrv", Status::Fail, asked, problem).not_run());
+            checks.push(dns_failed("dnssrv", asked, problem));
             None
         }
         Outcome::Found { .. } => {
-            checks.push(Check::new(
-                "dnssrv",
-                Status::Fail,
-                asked,
-                "an answer of another type",
-            ));
+            checks.push(other_type("dnssrv", asked));
             None
         }
     }

@@ -5,8 +5,8 @@ use std::net::IpAddr;
 
 use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{
-    Check, CheckInput, Servers, Status, family, host_of, list_ips, nameservers, nxdomain, our_ip,
-    timeout_check,
+    Check, CheckInput, Servers, Status, dns_failed, family, host_of, list_ips, nameservers,
+    nxdomain, other_type, our_ip, timeout_check,
 };
 use crate::libcluster::names;
 use crate::libcluster::{Mode, Strategy};
@@ -45,9 +45,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
                 ),
             }
         }
-        Outcome::Found { .. } => {
-            Check::new("own-name", Status::Fail, asked, "an answer of another type")
-        }
+        Outcome::Found { .. } => other_type("own-name", asked),
         Outcome::NxDomain | Outcome::NoData { .. } => {
             let nx = matches!(lookup.outcome, Outcome::NxDomain);
             let answer = if nx {
@@ -59,12 +57,7 @@ pub fn own_name(input: &CheckInput, resolver: &Resolver) -> Check {
             Check::new("own-name", Status::Fail, asked, answer).because(cause, fix)
         }
         Outcome::Timeout => timeout_check("own-name", asked, input, &servers),
-        Outcome::Failed(problem) => Check::new("own-name", Status::Fail, asked, problem)
-            .because(
-                "the DNS server could not answer",
-                "check CoreDNS's logs (kubectl -n kube-system logs -l k8s-app=kube-dns)",
-            )
-            .not_run(),
+        Outcome::Failed(problem) => dns_failed("own-name", asked, problem),
     }
 }
 

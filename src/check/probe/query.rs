@@ -7,8 +7,8 @@
 
 use std::net::IpAddr;
 
-use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::libcluster::{Strategy, names};
 use crate::platform::address::{self, LocalAddress, Refusal, Rule};
 use crate::platform::asker::Asker;
