@@ -3,8 +3,8 @@
 
 use std::net::IpAddr;
 
-use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{Check, CheckInput, Servers, Status, list_ips, nxdomain, our_ip, timeout_check};
+use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::libcluster::names;
 
 /// phoenixframework/dns_cluster 0.2: A and AAAA of its query through `:inet_res.getbyname`,
