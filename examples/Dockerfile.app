@@ -11,7 +11,7 @@
 #   if [ -f /run/relnode/env.sh ]; then . /run/relnode/env.sh; fi
 # (use `if`, not `[ -f ... ] && . ...`: bin/myapp runs under `set -e`.)
 
-ARG RELNODE_IMAGE=ghcr.io/example/relnode:0.1.0
+ARG RELNODE_IMAGE=ghcr.io/example/relnode:0.3.0
 # Builder and runner must share the Debian release (OpenSSL, ncurses, glibc).
 ARG BUILDER_IMAGE=elixir:1.18-otp-27-slim
 ARG RUNNER_IMAGE=debian:bookworm-slim

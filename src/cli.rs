@@ -104,7 +104,7 @@ pub struct RenderArgs {
     /// The file to write; parent directories are created. Never a link, device or FIFO
     #[arg(long, short, value_name = "PATH")]
     pub output: PathBuf,
-    /// A Tera template to use instead of the built-in one (see the README)
+    /// A Tera template to use instead of the built-in one (docs/reference.md, "Template variables")
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
     #[command(flatten)]

@@ -6,7 +6,6 @@
 //! [`Check`] lines into the one report model (`report.rs`): what was asked, what came back, and
 //! for a failure the likely cause and the fix.
 
-pub mod dns;
 pub mod gather;
 pub mod handshake;
 pub mod json;
@@ -21,9 +20,9 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::dns::{RecordType, ResolvConf, Resolver};
 use crate::libcluster::{Shape, Strategy};
 use crate::platform::address::LocalAddress;
-use dns::{RecordType, ResolvConf, Resolver};
 pub use report::{Check, Dial, Report, Status, Verdict};
 
 /// libcluster's `kubernetes_ip_lookup_mode`.
@@ -235,7 +234,7 @@ pub struct Servers {
 }
 
 impl Servers {
-    pub fn of(lookup: &dns::Lookup) -> Servers {
+    pub fn of(lookup: &crate::dns::Lookup) -> Servers {
         Servers {
             asked: lookup.servers_asked(),
             silent: lookup.servers_timed_out(),
@@ -269,7 +268,7 @@ fn timeout_check(id: &'static str, asked: String, input: &CheckInput, servers: &
 /// resolv.conf, or the DNS server) decides the cause. A resolv.conf without a nameserver is a
 /// wrong setup (exit 1), a server that cannot answer is a check that could not run.
 fn dns_failed(id: &'static str, asked: String, problem: String) -> Check {
-    if problem == dns::NO_NAMESERVER {
+    if problem == crate::dns::NO_NAMESERVER {
         return Check::new(id, Status::Fail, asked, problem).because(
             "the pod's resolv.conf names no nameserver, so no name resolves in the pod (no DNS server was asked)",
             "leave the pod's dnsPolicy at ClusterFirst (or give dnsConfig.nameservers); or point --resolv-conf (RELNODE_RESOLV_CONF) at the file the release reads",

@@ -56,7 +56,7 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
     let kind = objects.kind();
     let mut rows = simulate::simulate(&config, kind, entries)?;
     if config.strategy == Strategy::DnsPoll {
-        simulate::other_family(&mut rows, args.ip_family);
+        simulate::dnspoll::other_family(&mut rows, args.ip_family);
     }
     // A crash dials nobody, so nobody is found.
     let crashes = rows.iter().any(|r| r.verdict == Verdict::Crashes);

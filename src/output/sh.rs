@@ -32,7 +32,7 @@ pub fn sh_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
-/// The template's variables; documented in the README ("Template variables"). `cookie` is
+/// The template's variables; documented in docs/reference.md ("Template variables"). `cookie` is
 /// what `release_cookie` holds: the real one, or a stand-in when rendering an error message.
 fn context(output: &Output, cookie: &str) -> Context {
     let facts = output.facts;
@@ -165,7 +165,7 @@ fn template_error(path: &Path, problem: String) -> InputError {
         subject: "template (--template)".into(),
         found: Some(shown(path)),
         problem,
-        fix: "see \"Template variables\" in the README for the variables and the sh_quote filter, or drop --template for the built-in one".into(),
+        fix: "see \"Template variables\" in docs/reference.md for the variables and the sh_quote filter, or drop --template for the built-in one".into(),
     }
 }
 

@@ -4,8 +4,8 @@ use std::net::IpAddr;
 use std::time::Instant;
 
 use super::{Answer, EPMD_PORT, PeerAnswer, PeerTarget, ProbeOptions, Stage, probe_all};
-use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{Check, CheckInput, Status, clean, family, host_of, our_ip};
+use crate::dns::{Outcome, Records, Resolver, SearchRule};
 
 const ID: &str = "peer-node";
 

@@ -1,10 +1,10 @@
 //! `api-host`, the kubernetes strategy: the API host libcluster builds (from
 //! `kubernetes_master` and `CLUSTER_DOMAIN`) resolves from the pod, over IPv4 as `:httpc` asks.
 
-use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{
     Check, CheckInput, Servers, Status, dns_failed, list_ips, nxdomain, other_type, timeout_check,
 };
+use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::libcluster::names;
 
 /// libcluster's API host resolves from the pod (it dials the name, not KUBERNETES_SERVICE_HOST).

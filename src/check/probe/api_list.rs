@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use super::api_host::api_host;
 use super::rbac::forbidden;
-use crate::check::dns::Resolver;
 use crate::check::kubeapi::{self, ApiClient, ApiError, ApiResponse};
 use crate::check::{Check, CheckInput, Lookup, Status, clean, host_of, our_ip};
+use crate::dns::Resolver;
 use crate::libcluster::Mode;
 use crate::libcluster::api::{Address, Kind, Objects};
 use crate::libcluster::names;

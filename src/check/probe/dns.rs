@@ -3,11 +3,11 @@
 
 use std::net::IpAddr;
 
-use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{
     Check, CheckInput, Servers, Status, dns_failed, list_ips, nxdomain, other_type, our_ip,
     timeout_check,
 };
+use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 
 /// `Cluster.Strategy.Kubernetes.DNS`: `:inet_res.getbyname(service, :a)`, names `app@<ip>`.
 pub fn dns_strategy(

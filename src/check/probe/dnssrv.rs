@@ -1,10 +1,10 @@
 //! `dnssrv`, the dnssrv strategy (`Cluster.Strategy.Kubernetes.DNSSRV`): the SRV targets of
 //! libcluster's query, our FQDN among them; when it is not, which fact differs.
 
-use crate::check::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::check::{
     Check, CheckInput, Servers, Status, dns_failed, host_of, other_type, timeout_check,
 };
+use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
 use crate::libcluster::Mode;
 use crate::libcluster::names;
 

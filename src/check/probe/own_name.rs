@@ -3,11 +3,11 @@
 
 use std::net::IpAddr;
 
-use crate::check::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::check::{
     Check, CheckInput, Servers, Status, dns_failed, family, host_of, list_ips, nameservers,
     nxdomain, other_type, our_ip, timeout_check,
 };
+use crate::dns::{Outcome, Records, Resolver, SearchRule};
 use crate::libcluster::names;
 use crate::libcluster::{Mode, Strategy};
 

@@ -2,8 +2,8 @@
 //! with the name it was dialled by (epmd 4369, then its port, up to the peer's challenge; no
 //! cookie, nothing after it; all peers at once under one deadline: `check::handshake`).
 
-use crate::check::dns::Resolver;
 use crate::check::{Check, CheckInput, Dial, Status, handshake};
+use crate::dns::Resolver;
 
 /// The handshake lines for every peer that is not us; a skip when the lookup gave no peer list.
 pub fn peers(input: &CheckInput, resolver: &Resolver, dialled: Option<&[Dial]>) -> Vec<Check> {
