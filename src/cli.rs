@@ -193,10 +193,12 @@ pub struct SimulateArgs {
 /// setup that makes it work: libcluster config, rel/env.sh.eex, relnode invocation, Kubernetes YAML
 #[derive(Args, Debug)]
 pub struct AdviseArgs {
-    /// Where the nodes run: kubernetes (the decision tree below) or ecs (AWS ECS/Fargate:
-    /// awsvpc, Cloud Map, the security group rules, a task definition fragment)
-    #[arg(long, value_enum, default_value_t = AdvisePlatform::Kubernetes)]
-    pub platform: AdvisePlatform,
+    /// Where the nodes run [default: kubernetes; asked on a terminal]: kubernetes (the decision
+    /// tree below); ecs (AWS ECS/Fargate: awsvpc, Cloud Map, the security group rules, a task
+    /// definition fragment); fly, swarm, compose, railway, render or nomad (one DNS name lists
+    /// the nodes: DNSPoll or dns_cluster and why, the topology, env.sh.eex, the ENTRYPOINT)
+    #[arg(long, value_enum, value_name = "PLATFORM")]
+    pub platform: Option<AdvisePlatform>,
     /// With --platform ecs: the Cloud Map private DNS namespace (the query is <app>.<namespace>)
     #[arg(long, value_name = "NAMESPACE", default_value = "ecs.internal")]
     pub cloud_map_namespace: String,
@@ -213,7 +215,8 @@ pub struct AdviseArgs {
     /// The Kubernetes namespace
     #[arg(long, value_name = "NS", default_value = "default")]
     pub namespace: String,
-    /// The headless Service [default: <app>-headless]
+    /// The headless Service [default: <app>-headless]; with --platform swarm, compose or nomad
+    /// the service whose DNS name lists the nodes [default: <app>]
     #[arg(long, value_name = "SERVICE")]
     pub service: Option<String>,
     #[arg(long, value_name = "FAMILY", default_value = "ipv4", help = tools::ADVISE_FAMILY_HELP,
@@ -235,7 +238,13 @@ pub struct AdviseArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum AdvisePlatform {
     Kubernetes,
+    Fly,
     Ecs,
+    Swarm,
+    Compose,
+    Railway,
+    Render,
+    Nomad,
 }
 
 /// The value lists `simulate` and `advise` take, and clap's parser for them: their help
@@ -258,7 +267,8 @@ pub mod tools {
     pub const SIMULATE_STRATEGY_HELP: &str = text!(
         Text::new()
             .add("libcluster strategy: ")
-            .names(LIBCLUSTER_STRATEGIES, " or ")
+            .names(LIBCLUSTER_STRATEGIES, ", ")
+            .add(" or dnspoll")
     );
     pub const SIMULATE_MODE_HELP: &str = text!(
         Text::new()

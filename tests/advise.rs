@@ -651,9 +651,14 @@ fn a_terminal_is_asked_for_missing_answers() {
         }
         child.wait_with_output().expect("wait")
     };
-    let out = run("no\nstatefulset\n");
+    // The platform first: an empty answer is Kubernetes.
+    let out = run("\nno\nstatefulset\n");
     let s = text(&out.stdout);
     assert!(out.status.success(), "{s}{}", text(&out.stderr));
+    assert!(
+        s.contains("Where does the release run (kubernetes, fly, ecs, swarm, compose, railway, render or nomad) [kubernetes]?"),
+        "{s}"
+    );
     assert!(
         s.contains("service account allowed to list Endpoints (yes/no)?"),
         "{s}"
@@ -663,11 +668,178 @@ fn a_terminal_is_asked_for_missing_answers() {
         s.contains("Strategy: Cluster.Strategy.Kubernetes.DNSSRV"),
         "{s}"
     );
-    let out = run("maybe\n");
+    // Off Kubernetes the Kubernetes questions are not asked.
+    let out = run("swarm\n");
+    let s = text(&out.stdout);
+    assert!(out.status.success(), "{s}{}", text(&out.stderr));
+    assert!(!s.contains("service account"), "{s}");
+    assert!(s.contains("Strategy: Cluster.Strategy.DNSPoll"), "{s}");
+    let out = run("\nmaybe\n");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
     assert!(
         text(&out.stdout).contains("--service-account"),
         "{}",
         text(&out.stdout)
     );
+}
+
+/// `--platform` off Kubernetes: the strategy, the query, the ENTRYPOINT and the platform's
+/// notes, per platform.
+#[test]
+fn each_platform_names_its_strategy_query_and_entrypoint() {
+    struct Want {
+        platform: &'static str,
+        strategy: &'static str,
+        /// In the topology file.
+        config: &'static [&'static str],
+        entrypoint: &'static str,
+        note: &'static str,
+    }
+    const EXEC: &str =
+        "ENTRYPOINT [\"/usr/local/bin/relnode\", \"exec\", \"--output\", \"/run/relnode/env.sh\", ";
+    for want in [
+        Want {
+            platform: "swarm",
+            strategy: "Strategy: Cluster.Strategy.DNSPoll (libcluster)",
+            config: &["query: \"tasks.shop\"", "node_basename: \"shop\""],
+            entrypoint: "\"--platform\", \"dns\", \"--strategy\", \"dnspoll\", \"--query\", \"tasks.shop\", \"--basename\", \"shop\", \"--ip-cidr\", \"10.0.9.0/24\", \"--\"]",
+            note: "HEALTHCHECK",
+        },
+        Want {
+            platform: "compose",
+            strategy: "Strategy: Cluster.Strategy.DNSPoll (libcluster)",
+            config: &["query: \"shop\""],
+            entrypoint: "\"--platform\", \"dns\", \"--strategy\", \"dnspoll\", \"--query\", \"shop\", \"--basename\", \"shop\", \"--\"]",
+            note: "--ip-cidr",
+        },
+        Want {
+            platform: "railway",
+            strategy: "Strategy: Cluster.Strategy.DNSPoll (libcluster)",
+            config: &["query: System.fetch_env!(\"RAILWAY_PRIVATE_DOMAIN\")"],
+            entrypoint: "\"--strategy\", \"dnspoll\", \"--basename\", \"shop\", \"--\"]",
+            note: "IPv6 only",
+        },
+        Want {
+            platform: "render",
+            strategy: "Strategy: phoenixframework/dns_cluster",
+            config: &["config :shop, :dns_cluster_query, System.get_env(\"DNS_CLUSTER_QUERY\")"],
+            entrypoint: "\"--\"]",
+            note: "the full name the search list makes of RENDER_DISCOVERY_SERVICE",
+        },
+        Want {
+            platform: "nomad",
+            strategy: "Strategy: Cluster.Strategy.DNSPoll (libcluster)",
+            config: &["query: \"shop.service.consul\""],
+            entrypoint: "\"--platform\", \"dns\", \"--strategy\", \"dnspoll\", \"--query\", \"shop.service.consul\", \"--basename\", \"shop\", \"--\"]",
+            note: "host networking",
+        },
+        Want {
+            platform: "fly",
+            strategy: "Strategy: phoenixframework/dns_cluster",
+            config: &["DNS_CLUSTER_QUERY"],
+            entrypoint: "\"--\"]",
+            note: "inet6_tcp",
+        },
+    ] {
+        let out = advise(&["--platform", want.platform, "--app", "shop"]);
+        let s = text(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            want.platform,
+            text(&out.stderr)
+        );
+        assert!(s.contains(want.strategy), "{}: {s}", want.platform);
+        for line in want.config {
+            assert!(s.contains(line), "{}: lacks {line:?}: {s}", want.platform);
+        }
+        let entrypoint = format!("{EXEC}{}", want.entrypoint);
+        assert!(
+            s.contains(&entrypoint),
+            "{}: lacks {entrypoint}: {s}",
+            want.platform
+        );
+        assert!(s.contains("CMD [\"/app/bin/shop\", \"start\"]"), "{s}");
+        assert!(
+            s.contains("if [ -f /run/relnode/env.sh ]; then . /run/relnode/env.sh; fi"),
+            "{s}"
+        );
+        assert!(
+            s.contains(want.note),
+            "{}: lacks {:?}: {s}",
+            want.platform,
+            want.note
+        );
+        assert!(!s.contains("kubernetes.yaml"), "{}: {s}", want.platform);
+    }
+    // --service names the platform's service; JSON carries the same decision.
+    let out = advise(&[
+        "--platform",
+        "swarm",
+        "--app",
+        "shop",
+        "--service",
+        "web",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let s = text(&out.stdout);
+    for want in [
+        "\"platform\": \"swarm\"",
+        "\"strategy\": \"dnspoll\"",
+        "\"query\": \"tasks.web\"",
+        "\"example_node\": \"shop@10.0.9.7\"",
+        "\\\"--query\\\", \\\"tasks.web\\\"",
+    ] {
+        assert!(s.contains(want), "{want} missing: {s}");
+    }
+}
+
+#[test]
+fn platform_flags_are_checked() {
+    for (args, flag) in [
+        (&["--platform", "heroku", "--app", "shop"][..], "--platform"),
+        (
+            &[
+                "--platform",
+                "swarm",
+                "--app",
+                "shop",
+                "--workload",
+                "deployment",
+            ][..],
+            "--workload",
+        ),
+        (
+            &["--platform", "swarm", "--app", "shop", "--service", "a b"][..],
+            "--service",
+        ),
+        (&["--platform", "swarm", "--app", "a@b"][..], "--app"),
+        (&["--platform", "swarm"][..], "--app"),
+    ] {
+        let out = advise(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing written");
+    }
+    // Kubernetes by name is the tree as without --platform, byte for byte.
+    let base = [
+        "--service-account",
+        "no",
+        "--workload",
+        "deployment",
+        "--app",
+        "shop",
+    ];
+    let plain = advise(&base);
+    let mut named = vec!["--platform", "kubernetes"];
+    named.extend(base);
+    assert_eq!(advise(&named).stdout, plain.stdout);
 }

@@ -687,3 +687,130 @@ fn control_and_bidi_characters_from_the_input_are_escaped() {
         "{stdout}"
     );
 }
+
+/// libcluster's DNSPoll on Kubernetes: its query (a headless Service's full name) answered by
+/// CoreDNS with every ready endpoint of both families, each dialled as `<basename>@<ip>`.
+const DNSPOLL_CASES: &[Case] = &[
+    Case {
+        what: "DNSPoll, dual-stack EndpointSlices: ready endpoints of both families",
+        file: "endpointslices-dual-stack.json",
+        args: &["--strategy", "dnspoll"],
+        want: &[
+            ("dials", "app@10.42.0.10"),
+            ("skips", "10.42.0.11"),
+            ("skips", "10.42.0.12"),
+            ("dials", "app@10.42.0.13"),
+            ("dials", "app@fd00:42::10"),
+        ],
+        flagged: &[
+            ("10.42.0.11", "not ready"),
+            ("app@fd00:42::10", "a name no node has"),
+            ("app@fd00:42::10", "--ip-family ipv4"),
+        ],
+    },
+    Case {
+        what: "DNSPoll, dual-stack EndpointSlices, nodes named by their IPv6 address",
+        file: "endpointslices-dual-stack.json",
+        args: &["--strategy", "dnspoll", "--ip-family", "ipv6"],
+        want: &[
+            ("dials", "app@10.42.0.10"),
+            ("skips", "10.42.0.11"),
+            ("skips", "10.42.0.12"),
+            ("dials", "app@10.42.0.13"),
+            ("dials", "app@fd00:42::10"),
+        ],
+        flagged: &[("app@10.42.0.10", "its IPv6 one")],
+    },
+    Case {
+        what: "DNSPoll, Deployment Endpoints: no targetRef is fine for DNS",
+        file: "endpoints-deployment.json",
+        args: &["--strategy", "dnspoll"],
+        want: &[
+            ("dials", "app@10.42.1.49"),
+            ("dials", "app@10.42.2.50"),
+            ("dials", "app@10.42.3.51"),
+        ],
+        flagged: &[],
+    },
+    Case {
+        what: "DNSPoll, IPv6 Endpoints: AAAA records are asked too (unlike Kubernetes.DNS)",
+        file: "endpoints-ipv6.json",
+        args: &["--strategy", "dnspoll"],
+        want: &[("dials", "app@fd00:42::10")],
+        flagged: &[],
+    },
+];
+
+#[test]
+fn dnspoll_dials_every_address_coredns_serves() {
+    for case in DNSPOLL_CASES {
+        let path = fixture(case.file);
+        let mut args = vec!["--basename", "app", "--from", path.to_str().expect("utf-8")];
+        args.extend(case.args);
+        let out = simulate(&args);
+        let stdout = text(&out.stdout);
+        assert!(out.status.success(), "{}: {}", case.what, text(&out.stderr));
+        assert!(
+            stdout.starts_with("# Cluster.Strategy.DNSPoll (the A and AAAA records CoreDNS serves"),
+            "{}:\n{stdout}",
+            case.what
+        );
+        assert!(stdout.contains("asked as given"), "{stdout}");
+        let want: Vec<(String, String)> = case
+            .want
+            .iter()
+            .map(|(v, n)| (v.to_string(), n.to_string()))
+            .collect();
+        assert_eq!(verdicts(&stdout), want, "{}:\n{stdout}", case.what);
+        for (entry, needle) in case.flagged {
+            assert!(
+                notes_of(&stdout, entry).contains(needle),
+                "{}: {entry} should be flagged with {needle:?}:\n{stdout}",
+                case.what
+            );
+        }
+    }
+    // A single-family answer has no other family to warn about.
+    let path = fixture("endpoints-deployment.json");
+    let out = simulate(&[
+        "--basename",
+        "app",
+        "--strategy",
+        "dnspoll",
+        "--from",
+        path.to_str().expect("utf-8"),
+        "--self",
+        "app@10.42.3.51",
+    ]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(!stdout.contains("dual stack"), "{stdout}");
+    assert!(
+        stdout.contains("# self app@10.42.3.51: dialled"),
+        "{stdout}"
+    );
+    // DNS reads endpoints, not Pods; dns_cluster is not libcluster and stays unmodelled.
+    let pods = fixture("pods.json");
+    let pods = pods.to_str().expect("utf-8");
+    let out = simulate(&["--basename", "app", "--strategy", "dnspoll", "--from", pods]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("holds Pods"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = simulate(&[
+        "--basename",
+        "app",
+        "--strategy",
+        "dnscluster",
+        "--from",
+        pods,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("use kubernetes, dns, dnssrv or dnspoll"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -10,6 +10,8 @@ pub mod ecs;
 
 use serde_json::json;
 
+pub mod platforms;
+
 use crate::error::{Result, bad_flag as bad};
 use crate::libcluster::erlang;
 use crate::libcluster::family::IpFamily;

@@ -17,8 +17,9 @@ use crate::inputs::{
     self, DEFAULT_RESOLV_CONF, DEFAULT_SERVICE_ACCOUNT_DIR, Id, InputValue, Port, input,
 };
 use crate::libcluster::{Strategy, names};
-use crate::platform::kubelet;
+use crate::platform::address::{self, LocalAddress};
 use crate::platform::kubernetes;
+use crate::platform::{self, kubelet};
 
 /// `relnode check`'s own options, parsed from its flags by the command.
 #[derive(Clone, Copy, Debug)]
@@ -93,6 +94,7 @@ pub fn prepare(
         namespace,
         service,
         query: facts.query.as_ref().map(|q| q.value.clone()),
+        local: local(facts),
         hostname,
         cluster_domain,
         cluster_name,
@@ -107,6 +109,14 @@ pub fn prepare(
         dist_port,
         dist_tls,
     })
+}
+
+/// This host's addresses, where a miss of the query is shown beside them: DNSPoll and the
+/// platforms that name the node after a DNS answer. Unreadable, the miss is said without them.
+fn local(facts: &PodFacts) -> Option<Vec<LocalAddress>> {
+    let wanted =
+        facts.shape.strategy == Strategy::DnsPoll || platform::discovers(facts.platform.value);
+    wanted.then(address::local_interfaces)?.ok()
 }
 
 /// `--dist-port` (a port to handshake with, without epmd) and `--dist-tls` (send nothing).

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use crate::dns::{RecordType, ResolvConf, Resolver};
 use crate::libcluster::{Shape, Strategy};
+use crate::platform::address::LocalAddress;
 pub use report::{Check, Dial, Report, Status, Verdict};
 
 /// libcluster's `kubernetes_ip_lookup_mode`.
@@ -61,8 +62,11 @@ pub struct CheckInput {
     pub namespace: Option<String>,
     /// libcluster's `service:` (DNS strategies) or `kubernetes_service_name`.
     pub service: Option<String>,
-    /// dns_cluster's query (strategy dnscluster).
+    /// The one DNS name dns_cluster or DNSPoll looks up (strategies dnscluster, dnspoll).
     pub query: Option<String>,
+    /// This host's addresses, where a miss is shown beside them: the platforms that name the
+    /// node after a DNS answer, and DNSPoll. `None` elsewhere (or when getifaddrs failed).
+    pub local: Option<Vec<LocalAddress>>,
     pub hostname: Option<String>,
     /// The cluster's DNS domain, e.g. `cluster.local`.
     pub cluster_domain: String,
@@ -151,10 +155,8 @@ pub fn run(input: &CheckInput, deadline: Option<Instant>) -> Report {
         Strategy::Dns => probe::dns::dns_strategy(input, &resolver, &mut checks),
         Strategy::DnsSrv => probe::dnssrv::srv_strategy(input, &resolver, &mut checks),
         Strategy::Kubernetes => probe::api_list::api_strategy(input, &resolver, &mut checks),
-        // DNSPoll dials as dns_cluster does; its own probe (the query as given) is issue 16's
-        // check part.
         Strategy::DnsCluster | Strategy::DnsPoll => {
-            probe::dnscluster::dnscluster_strategy(input, &resolver, &mut checks)
+            probe::query::query_strategy(input, &resolver, &mut checks)
         }
     };
     let dialled = names.map(|names| {
@@ -314,6 +316,7 @@ mod tests {
             namespace: Some("ns".into()),
             service: Some("svc".into()),
             query: None,
+            local: None,
             hostname: Some("pod-0".into()),
             cluster_domain: "cluster.local".into(),
             cluster_name: "cluster".into(),

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
+use crate::advise::platforms::{self, Platform};
 use crate::advise::{self, Answers, Given};
 use crate::atomic;
 use crate::cli::{AdviseArgs, AdvisePlatform, TextOrJson};
@@ -14,8 +15,16 @@ use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    if args.platform == AdvisePlatform::Ecs {
-        return ecs(&args, interactive);
+    match platform(&args, interactive)? {
+        AdvisePlatform::Kubernetes => {}
+        AdvisePlatform::Ecs => return ecs(&args, interactive),
+        other => {
+            use clap::ValueEnum as _;
+            let name = other.to_possible_value().map(|v| v.get_name().to_owned());
+            if let Some(row) = name.as_deref().and_then(platforms::find) {
+                return off_kubernetes(&args, row, interactive);
+            }
+        }
     }
     let answers = answers(&args, interactive)?;
     let decision = advise::decide(&answers);
@@ -37,6 +46,76 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     Ok(ExitStatus::Ok)
 }
 
+/// `--platform`, else asked for on a terminal (an empty answer is Kubernetes), else Kubernetes.
+fn platform(args: &AdviseArgs, interactive: bool) -> Result<AdvisePlatform> {
+    use clap::ValueEnum as _;
+    if let Some(given) = args.platform {
+        return Ok(given);
+    }
+    if !interactive {
+        return Ok(AdvisePlatform::Kubernetes);
+    }
+    let mut names: Vec<String> = AdvisePlatform::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value().map(|v| v.get_name().to_owned()))
+        .collect();
+    let last = names.pop().unwrap_or_default();
+    let names = format!("{} or {last}", names.join(", "));
+    let line = ask(&format!(
+        "Where does the release run ({names}) [kubernetes]"
+    ))?;
+    if line.is_empty() {
+        return Ok(AdvisePlatform::Kubernetes);
+    }
+    AdvisePlatform::from_str(&line, true).map_err(|_| {
+        bad(
+            "--platform",
+            Some(&line),
+            "is not a platform advise knows",
+            &format!("use {names}"),
+        )
+    })
+}
+
+/// The advice for a platform off Kubernetes: only the release name is asked for.
+fn off_kubernetes(
+    args: &AdviseArgs,
+    platform: &'static Platform,
+    interactive: bool,
+) -> Result<ExitStatus> {
+    // The Kubernetes questions have no meaning here: said, rather than ignored.
+    for (flag, given) in [
+        ("--service-account", args.service_account.is_some()),
+        ("--workload", args.workload.is_some()),
+    ] {
+        if given {
+            return Err(bad(
+                flag,
+                None,
+                format!(
+                    "is a Kubernetes question, and --platform is {}",
+                    platform.name
+                ),
+                &format!("drop {flag}, or use --platform kubernetes"),
+            ));
+        }
+    }
+    let app = answer(
+        args.app.clone(),
+        "--app",
+        "The release name (the part before '@')",
+        interactive,
+    )?;
+    let answers = platforms::Answers::validated(
+        platform,
+        app,
+        args.service.clone(),
+        args.ip_family == advise::Family::V6,
+    )?;
+    let files = platforms::render(&answers);
+    emit(args, &files, || platforms::to_json(&answers, &files))
+}
+
 /// `--platform ecs`: one fixed setup (advise::ecs), printed or written as the other.
 fn ecs(args: &AdviseArgs, interactive: bool) -> Result<ExitStatus> {
     let app = answer(
@@ -47,17 +126,26 @@ fn ecs(args: &AdviseArgs, interactive: bool) -> Result<ExitStatus> {
     )?;
     let ecs = advise::ecs::Ecs::validated(app, &args.cloud_map_namespace)?;
     let files = ecs.render();
+    emit(args, &files, || ecs.to_json(&files))
+}
+
+/// The files written into `--output`, or printed (text or JSON).
+fn emit(
+    args: &AdviseArgs,
+    files: &[(&str, String)],
+    json: impl FnOnce() -> String,
+) -> Result<ExitStatus> {
     if let Some(dir) = &args.output {
-        write_all(dir, &files)?;
-        for (name, _) in &files {
+        write_all(dir, files)?;
+        for (name, _) in files {
             eprintln!("relnode: wrote {}", shown(dir.join(name)));
         }
         return Ok(ExitStatus::Ok);
     }
     let text = if args.format == TextOrJson::Json {
-        ecs.to_json(&files)
+        json()
     } else {
-        advise::to_text(&files)
+        advise::to_text(files)
     };
     super::print(text.as_bytes())?;
     Ok(ExitStatus::Ok)
@@ -125,6 +213,15 @@ fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) 
             &format!("give {flag} ({question}); relnode advise asks only on a terminal"),
         ));
     }
+    let line = ask(question)?;
+    if line.is_empty() {
+        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
+    }
+    Ok(line)
+}
+
+/// One question on the terminal; the answer trimmed.
+fn ask(question: &str) -> Result<String> {
     let mut stderr = std::io::stderr();
     write!(stderr, "{question}? ").ok();
     stderr.flush().ok();
@@ -134,11 +231,7 @@ fn answer(value: Option<String>, flag: &str, question: &str, interactive: bool) 
         .take(4096)
         .read_line(&mut line)
         .context("cannot read the answer from the terminal")?;
-    let line = line.trim();
-    if line.is_empty() {
-        return Err(bad(flag, None, "was not answered", &format!("give {flag}")));
-    }
-    Ok(line.to_owned())
+    Ok(line.trim().to_owned())
 }
 
 /// Every file into `dir`, each atomically. All targets are checked first (regular files or

@@ -54,7 +54,10 @@ pub fn run(args: SimulateArgs) -> Result<ExitStatus> {
     };
     let notes = input::notes(&objects, reader, &entries);
     let kind = objects.kind();
-    let rows = simulate::simulate(&config, kind, entries)?;
+    let mut rows = simulate::simulate(&config, kind, entries)?;
+    if config.strategy == Strategy::DnsPoll {
+        simulate::dnspoll::other_family(&mut rows, args.ip_family);
+    }
     // A crash dials nobody, so nobody is found.
     let crashes = rows.iter().any(|r| r.verdict == Verdict::Crashes);
     let own = args.self_name.as_deref().map(|me| {

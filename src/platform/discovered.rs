@@ -13,9 +13,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use super::address::{self, Chosen, Cidr, LocalAddress, Refusal};
+use super::asker::Asker;
 use super::kubelet::Files;
 use super::kubernetes;
-use crate::dns::{Outcome, RecordType, Records, Resolver, SearchRule};
+use crate::dns::{Resolver, SearchRule};
 use crate::error::{Error, InputError};
 use crate::facts::{Common, Found, Only, invalid, libcluster_mode};
 use crate::inputs::{Id, Lookup, Source, Sourced, Wait, input};
@@ -278,86 +279,6 @@ fn listed(
         );
         std::thread::sleep(sleep);
         pause = (pause * 2).min(MAX_PAUSE);
-    }
-}
-
-/// How the strategy asks: DNSPoll the name as given (A ++ AAAA), dns_cluster through the
-/// search list (A and AAAA), Kubernetes.DNS through the search list (A only).
-struct Asker {
-    rule: SearchRule,
-    types: &'static [RecordType],
-}
-
-impl Asker {
-    fn new(strategy: Strategy) -> Asker {
-        match strategy {
-            Strategy::DnsPoll => Asker {
-                rule: SearchRule::AsGiven,
-                types: &[RecordType::A, RecordType::Aaaa],
-            },
-            Strategy::Dns => Asker {
-                rule: SearchRule::InetRes,
-                types: &[RecordType::A],
-            },
-            _ => Asker {
-                rule: SearchRule::InetRes,
-                types: &[RecordType::A, RecordType::Aaaa],
-            },
-        }
-    }
-
-    /// The name the search list makes of `name` when that one has addresses (as getbyname,
-    /// which DNSPoll does not use, would find them).
-    fn search_list_name(&self, resolver: &Resolver, name: &str) -> Option<String> {
-        self.types.iter().find_map(|rtype| {
-            match resolver.lookup(name, *rtype, SearchRule::InetRes).outcome {
-                Outcome::Found {
-                    name: full,
-                    records: Records::Addrs(addrs),
-                } if !addrs.is_empty() && full != name => Some(full),
-                _ => None,
-            }
-        })
-    }
-
-    /// Every address the answers list. As libcluster and dns_cluster do, a question that fails
-    /// counts as no address of its type when another type answered; `Err` when no type gave an
-    /// address and one got no believable answer.
-    fn ask(&self, resolver: &Resolver, name: &str) -> Result<Vec<IpAddr>, String> {
-        let mut found = Vec::new();
-        let mut problem = None;
-        for rtype in self.types {
-            let lookup = resolver.lookup(name, *rtype, self.rule);
-            match lookup.outcome {
-                Outcome::Found {
-                    records: Records::Addrs(addrs),
-                    ..
-                } => found.extend(addrs),
-                Outcome::Found { .. } | Outcome::NoData { .. } | Outcome::NxDomain => {}
-                Outcome::Timeout => {
-                    let asked: Vec<String> = lookup
-                        .servers_asked()
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect();
-                    problem.get_or_insert(format!(
-                        "no nameserver answered the {rtype} question (asked {})",
-                        if asked.is_empty() {
-                            "none: no time left".to_owned()
-                        } else {
-                            asked.join(", ")
-                        }
-                    ));
-                }
-                Outcome::Failed(failed) => {
-                    problem.get_or_insert(failed);
-                }
-            }
-        }
-        match problem {
-            Some(problem) if found.is_empty() => Err(problem),
-            _ => Ok(found),
-        }
     }
 }
 

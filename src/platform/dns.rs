@@ -23,6 +23,10 @@ pub const ENTRY: Entry = Entry {
 pub struct Dns;
 
 impl Platform for Dns {
+    fn discovers(&self) -> bool {
+        true
+    }
+
     fn default_strategy(&self) -> Option<Sourced<Strategy>> {
         Some(discovered::default_strategy(
             "platform dns: dns_cluster, as Phoenix generates",

@@ -40,6 +40,7 @@ macro_rules! text {
 }
 
 pub mod address;
+pub mod asker;
 pub mod discovered;
 pub mod dns;
 pub mod ecs;
@@ -65,6 +66,12 @@ pub trait Platform: Sync {
     /// Whether the environment shows the node runs here (only asked of a row with a
     /// [`Detection`]).
     fn detected(&self, _lookup: &Lookup) -> bool {
+        false
+    }
+
+    /// Whether the node is named after the address a DNS answer lists for it (`discovered`).
+    #[cfg_attr(not(feature = "check"), allow(dead_code))]
+    fn discovers(&self) -> bool {
         false
     }
 
@@ -185,6 +192,15 @@ impl<'b> Text<'b> {
     pub const fn len(&self) -> usize {
         self.len
     }
+}
+
+/// Whether the platform called `name` names the node after a DNS answer (dns, railway,
+/// render): `check` then shows a miss beside this host's addresses.
+#[cfg(feature = "check")]
+pub fn discovers(name: &str) -> bool {
+    PLATFORMS
+        .iter()
+        .any(|entry| entry.name == name && entry.platform.discovers())
 }
 
 /// The platform as given (`--platform`), else the first one detected, else the default.

@@ -34,6 +34,10 @@ impl Platform for Railway {
         lookup.var_os(PRIVATE_DOMAIN).is_some()
     }
 
+    fn discovers(&self) -> bool {
+        true
+    }
+
     fn default_strategy(&self) -> Option<Sourced<Strategy>> {
         Some(discovered::default_strategy(
             "platform railway: dns_cluster, as Phoenix generates",

@@ -37,6 +37,10 @@ impl Platform for Render {
         lookup.var_os(RENDER).is_some_and(|v| v == "true")
     }
 
+    fn discovers(&self) -> bool {
+        true
+    }
+
     fn default_strategy(&self) -> Option<Sourced<Strategy>> {
         Some(discovered::default_strategy(
             "platform render: dns_cluster, as Phoenix generates",

@@ -4,6 +4,7 @@
 //! holds libcluster's rules (`kubernetes_host`) and relnode's own (`node_name`): an entry is
 //! flagged when the two disagree or relnode refuses the parts.
 
+pub mod dnspoll;
 pub mod input;
 
 use std::net::IpAddr;
@@ -63,16 +64,21 @@ pub struct Config {
     pub service: Option<String>,
 }
 
-/// `use kubernetes, dns or dnssrv`: the strategies simulate models.
-const SIMULATED: &str = text!(Text::new().add("use ").names(LIBCLUSTER_STRATEGIES, " or "));
+/// `use kubernetes, dns, dnssrv or dnspoll`: the strategies simulate models.
+const SIMULATED: &str = text!(
+    Text::new()
+        .add("use ")
+        .names(LIBCLUSTER_STRATEGIES, ", ")
+        .add(" or dnspoll")
+);
 
 impl Config {
     /// The settings as given, checked: the shape exists, the names are DNS names. A trailing
     /// root dot on the cluster domain is dropped.
     pub fn validated(self) -> Result<Config> {
         let Config { strategy, mode, .. } = self;
-        // dns_cluster and DNSPoll read no Endpoints, only their own DNS query.
-        if strategy.looks_up_query() {
+        // dns_cluster is not libcluster; DNSPoll is modelled on the records CoreDNS serves.
+        if strategy == Strategy::DnsCluster {
             return Err(bad(
                 "--strategy",
                 Some(&strategy.to_string()),
@@ -160,8 +166,12 @@ impl Config {
                 "Cluster.Strategy.Kubernetes.DNSSRV (the SRV targets CoreDNS serves from these {kind}, domain {})",
                 self.cluster_domain
             ),
-            Strategy::DnsCluster | Strategy::DnsPoll => {
-                unreachable!("Config::validated refuses dnscluster and dnspoll")
+            Strategy::DnsPoll => format!(
+                "Cluster.Strategy.DNSPoll (the A and AAAA records CoreDNS serves from these {kind} for the headless Service, asked as given: query: must be its full name <service>.<namespace>.svc.{})",
+                self.cluster_domain
+            ),
+            Strategy::DnsCluster => {
+                unreachable!("Config::validated refuses dnscluster")
             }
         }
     }
@@ -285,9 +295,8 @@ fn row(config: &Config, kind: Kind, entry: Entry) -> Row {
                 );
             }
         },
-        Strategy::DnsCluster | Strategy::DnsPoll => {
-            unreachable!("Config::validated refuses dnscluster and dnspoll")
-        }
+        Strategy::DnsPoll => dnspoll::dial(config, &mut row, &ip),
+        Strategy::DnsCluster => unreachable!("Config::validated refuses dnscluster"),
     }
     row
 }

@@ -7,8 +7,8 @@
 pub mod api_host;
 pub mod api_list;
 pub mod dns;
-pub mod dnscluster;
 pub mod dnssrv;
 pub mod own_name;
 pub mod peers;
+pub mod query;
 pub mod rbac;

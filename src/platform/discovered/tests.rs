@@ -236,26 +236,6 @@ fn an_empty_answer_names_the_gates_and_the_way_around() {
 }
 
 #[test]
-fn each_strategy_asks_as_its_resolver_does() {
-    let poll = Asker::new(Strategy::DnsPoll);
-    assert_eq!(
-        (poll.rule, poll.types),
-        (SearchRule::AsGiven, &[RecordType::A, RecordType::Aaaa][..])
-    );
-    let cluster = Asker::new(Strategy::DnsCluster);
-    assert_eq!(
-        (cluster.rule, cluster.types),
-        (SearchRule::InetRes, &[RecordType::A, RecordType::Aaaa][..])
-    );
-    // libcluster's Kubernetes.DNS asks for A records only.
-    let dns = Asker::new(Strategy::Dns);
-    assert_eq!(
-        (dns.rule, dns.types),
-        (SearchRule::InetRes, &[RecordType::A][..])
-    );
-}
-
-#[test]
 fn railway_fails_closed_and_its_domain_is_the_query() {
     let err = gather(&[(Id::Basename, "app")], &[("RAILWAY_PRIVATE_DOMAIN", "")]).unwrap_err();
     assert!(
