@@ -843,3 +843,47 @@ fn platform_flags_are_checked() {
     named.extend(base);
     assert_eq!(advise(&named).stdout, plain.stdout);
 }
+
+/// Issue 19: with `--output DIR` advise prints one screen: the decision and why, then the files
+/// it wrote, not their contents. Every platform's advice, and Kubernetes' longest one.
+#[test]
+fn output_prints_the_summary_and_the_files_written() {
+    let scratch = Pod::new("advise-summary");
+    let cases: [&[&str]; 3] = [
+        &["--service-account", "yes", "--workload", "statefulset"],
+        &["--platform", "swarm"],
+        &["--platform", "ecs"],
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = scratch.path(&format!("out{i}"));
+        let mut args = case.to_vec();
+        args.extend([
+            "--app",
+            "shop",
+            "--output",
+            dir.to_str().expect("utf-8 temp path"),
+        ]);
+        let out = advise(&args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        let printed = text(&out.stdout);
+        assert!(printed.starts_with("relnode advise"), "{printed}");
+        assert!(printed.contains("Strategy: "), "{printed}");
+        let written: Vec<String> = std::fs::read_dir(&dir)
+            .expect("advise wrote the directory")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(written.len() >= 3, "{written:?}");
+        for name in &written {
+            assert!(
+                printed.contains(&format!("{name}\"")),
+                "{name} not listed: {printed}"
+            );
+        }
+        // The files' contents stay in the files.
+        for body in ["apiVersion:", "config :libcluster", "import Config"] {
+            assert!(!printed.contains(body), "{body} printed: {printed}");
+        }
+        let lines = printed.lines().count();
+        assert!(lines <= 24, "{lines} lines, more than a screen:\n{printed}");
+    }
+}

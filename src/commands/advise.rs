@@ -13,7 +13,6 @@ use crate::cli::{AdviseArgs, AdvisePlatform, TextOrJson};
 use crate::error::{ExitStatus, InputError, Result, bad_flag as bad, shown};
 
 pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
-    let json_out = args.format == TextOrJson::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     match platform(&args, interactive)? {
         AdvisePlatform::Kubernetes => {}
@@ -30,20 +29,9 @@ pub fn run(args: AdviseArgs) -> Result<ExitStatus> {
     let decision = advise::decide(&answers);
     decision.check_names(&answers)?;
     let files = advise::render(&answers, &decision)?;
-    if let Some(dir) = &args.output {
-        write_all(dir, &files)?;
-        for (name, _) in &files {
-            eprintln!("relnode: wrote {}", shown(dir.join(name)));
-        }
-        return Ok(ExitStatus::Ok);
-    }
-    let text = if json_out {
+    emit(&args, &files, || {
         advise::to_json(&answers, &decision, &files)
-    } else {
-        advise::to_text(&files)
-    };
-    super::print(text.as_bytes())?;
-    Ok(ExitStatus::Ok)
+    })
 }
 
 /// `--platform`, else asked for on a terminal (an empty answer is Kubernetes), else Kubernetes.
@@ -130,6 +118,21 @@ fn ecs(args: &AdviseArgs, interactive: bool) -> Result<ExitStatus> {
 }
 
 /// The files written into `--output`, or printed (text or JSON).
+/// advice.txt up to its list of files: the command, the decision and why.
+fn summary(files: &[(&str, String)]) -> String {
+    let advice = files.first().map_or("", |(_, body)| body.as_str());
+    let head = match advice.find("\nFiles:") {
+        Some(at) => advice[..at].to_owned(),
+        // Advice without a list of files (ECS): the command and the decision.
+        None => advice
+            .split("\n\n")
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n\n"),
+    };
+    format!("{}\n\n", head.trim_end())
+}
+
 fn emit(
     args: &AdviseArgs,
     files: &[(&str, String)],
@@ -137,9 +140,20 @@ fn emit(
 ) -> Result<ExitStatus> {
     if let Some(dir) = &args.output {
         write_all(dir, files)?;
-        for (name, _) in files {
-            eprintln!("relnode: wrote {}", shown(dir.join(name)));
+        // One screen: the decision and why, then where the rest went.
+        let mut text = String::new();
+        if args.format == TextOrJson::Text {
+            text = summary(files);
         }
+        text.push_str(&format!(
+            "Wrote {} files into {}:\n",
+            files.len(),
+            shown(dir)
+        ));
+        for (name, _) in files {
+            text.push_str(&format!("  {}\n", shown(dir.join(name))));
+        }
+        super::print(text.as_bytes())?;
         return Ok(ExitStatus::Ok);
     }
     let text = if args.format == TextOrJson::Json {
