@@ -272,6 +272,8 @@ fn command_line(a: &Answers) -> String {
 pub fn render(a: &Answers, d: &Decision) -> anyhow::Result<Vec<(&'static str, String)>> {
     let mut ctx = tera::Context::new();
     ctx.insert("args", &command_line(a));
+    // The image tag the init-container example names: this release.
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
     ctx.insert("app", &a.app);
     ctx.insert("namespace", &a.namespace);
     ctx.insert("service", &a.service);

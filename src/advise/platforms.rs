@@ -314,7 +314,8 @@ fn dockerfile(a: &Answers) -> String {
     entry.push("--".into());
     let cmd = vec![format!("/app/bin/{}", a.app), "start".into()];
     format!(
-        "# The release image's last lines (examples/Dockerfile.app): relnode names the node, writes\n# /run/relnode/env.sh (a writable tmpfs for a non-root user) and execs the release.\nCOPY --from=ghcr.io/example/relnode:0.3.0 /relnode /usr/local/bin/relnode\nENTRYPOINT [{}]\nCMD [{}]\n",
+        "# The release image's last lines (examples/Dockerfile.app): relnode names the node, writes\n# /run/relnode/env.sh (a writable tmpfs for a non-root user) and execs the release.\nCOPY --from=ghcr.io/example/relnode:{} /relnode /usr/local/bin/relnode\nENTRYPOINT [{}]\nCMD [{}]\n",
+        env!("CARGO_PKG_VERSION"),
         quoted(&entry),
         quoted(&cmd)
     )
