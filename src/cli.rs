@@ -370,23 +370,67 @@ fn table_help(id: Id) -> Option<String> {
 }
 
 impl Cli {
-    /// The command line, parsed with every table's help in place.
+    /// The command line, parsed. The flags' help text is built only when this run may show it.
     pub fn parse_args() -> Cli {
-        crate::inputs::set_table_help(table_help);
+        if shows_help(std::env::args_os().skip(1)) {
+            crate::inputs::set_table_help(table_help);
+        }
         <Cli as Parser>::parse()
     }
 
-    /// The clap command (completions, man), with every table's help in place.
+    /// The clap command (completions, man), with every flag's help in place.
     pub fn definition() -> clap::Command {
         crate::inputs::set_table_help(table_help);
         <Cli as clap::CommandFactory>::command()
     }
 }
 
+/// Whether clap may print the flags' help: `-h` (also in a cluster like `-vh`), `--help`, the
+/// `help` subcommand, `completions` and `man`, or no arguments at all. Words after `--` are the
+/// release's. A false positive only costs the time to build the help.
+fn shows_help(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let mut any = false;
+    for arg in args {
+        let arg = arg.as_encoded_bytes();
+        if arg == b"--" {
+            break;
+        }
+        any = true;
+        let short_h = arg.len() > 1 && arg[0] == b'-' && arg[1] != b'-' && arg.contains(&b'h');
+        if short_h || matches!(arg, b"--help" | b"help" | b"completions" | b"man") {
+            return true;
+        }
+    }
+    !any
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::inputs::INPUTS;
+
+    #[test]
+    fn help_is_built_when_it_may_be_shown() {
+        let shows = |args: &[&str]| shows_help(args.iter().map(std::ffi::OsString::from));
+        for yes in [
+            &["env", "--help"][..],
+            &["env", "-h"],
+            &["env", "-vh"],
+            &["help", "env"],
+            &["completions", "bash"],
+            &["man"],
+            &[],
+        ] {
+            assert!(shows(yes), "{yes:?}");
+        }
+        for no in [
+            &["exec", "--", "/app/bin/myapp", "--help"][..],
+            &["env", "--basename", "myapp", "-v"],
+            &["render", "--output", "/run/relnode/env.sh"],
+        ] {
+            assert!(!shows(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn definition_is_consistent() {

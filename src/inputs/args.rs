@@ -10,7 +10,9 @@ use super::{INPUTS, Id, Input};
 
 /// `--help` text a row cannot own because it comes from a table above `inputs` (the targets',
 /// the platforms': those modules read the inputs). `cli` hands it in before the command is
-/// built, so `inputs` names no module above it and start-up builds no string twice.
+/// built, so `inputs` names no module above it. Until it does, the flags carry no help text:
+/// a run that shows no help (every pod start) formats none (a tenth of `exec`'s instructions,
+/// BENCHMARKS.md).
 static TABLE_HELP: OnceLock<fn(Id) -> Option<String>> = OnceLock::new();
 
 pub fn set_table_help(help: fn(Id) -> Option<String>) {
@@ -18,11 +20,9 @@ pub fn set_table_help(help: fn(Id) -> Option<String>) {
     let _ = TABLE_HELP.set(help);
 }
 
-fn help_of(input: &Input) -> String {
-    TABLE_HELP
-        .get()
-        .and_then(|help| help(input.id))
-        .unwrap_or_else(|| input.help_line())
+fn help_of(input: &Input) -> Option<String> {
+    let table = TABLE_HELP.get()?;
+    Some(table(input.id).unwrap_or_else(|| input.help_line()))
 }
 
 /// What the command line gave for each input, in table order, and `--explain`.
@@ -96,24 +96,20 @@ impl Args for PodArgs {
             .iter()
             .filter(|input| input.only.is_none_or(|only| only == command));
         mine.fold(cmd, |cmd, input| {
-            if input.switch {
-                return cmd.arg(
-                    Arg::new(input.long)
-                        .long(input.long)
-                        .action(ArgAction::SetTrue)
-                        .help(help_of(input))
-                        .help_heading(input.heading),
-                );
-            }
-            cmd.arg(
-                Arg::new(input.long)
-                    .long(input.long)
-                    .value_name(input.value_name)
+            let arg = Arg::new(input.long)
+                .long(input.long)
+                .help_heading(input.heading);
+            let arg = if input.switch {
+                arg.action(ArgAction::SetTrue)
+            } else {
+                arg.value_name(input.value_name)
                     .value_parser(clap::builder::OsStringValueParser::new())
                     .action(ArgAction::Set)
-                    .help(help_of(input))
-                    .help_heading(input.heading),
-            )
+            };
+            cmd.arg(match help_of(input) {
+                Some(help) => arg.help(help),
+                None => arg,
+            })
         })
     }
 
