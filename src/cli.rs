@@ -22,10 +22,12 @@ pub const VERSION: &str = match option_env!("RELNODE_GIT_DESCRIBE") {
 };
 
 const ABOUT: &str =
-    "Gives an Erlang/Elixir release the exact node name libcluster will dial in Kubernetes";
+    "Gives an Erlang/Elixir release the exact node name its peers will dial, and proves it";
 
 const LONG_ABOUT: &str = "\
-Gives an Erlang/Elixir release the exact node name libcluster will dial in Kubernetes.
+Gives an Erlang/Elixir release the exact node name its peers will dial (libcluster,
+dns_cluster, Livebook) on Kubernetes, Docker Swarm/Compose, Nomad, Fly.io, Railway, Render and
+AWS ECS, and proves it (relnode check).
 
 Names, by libcluster strategy (--strategy) and mode (--mode):
   kubernetes ip (default)  myapp@10.42.1.49
@@ -34,12 +36,14 @@ Names, by libcluster strategy (--strategy) and mode (--mode):
   dns (ip)                 myapp@10.42.1.49
   dnssrv hostname          myapp@<hostname>.<service>.<ns>.svc.<cluster domain>  (StatefulSet)
   dnssrv dns               myapp@10-42-1-49.<service>.<ns>.svc.<cluster domain>  (Deployment)
-  dnscluster (ip)          myapp@10.42.1.49  (phoenixframework/dns_cluster)
+  dnscluster, dnspoll      myapp@<the address --query lists for this node>  (dns_cluster, DNSPoll)
   --platform fly           <app>-<image ref suffix>@<FLY_PRIVATE_IP>  (detected on Fly.io)
+  --platform ecs           <basename>@<task IP>  (detected on AWS ECS/Fargate)
 
 What reads the name (--target): elixir (RELEASE_*, default), vm-args (rebar3/relx: a
--name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), none; --node-var/--host-var
-also export it under a server's own variable (EMQX_NODE__NAME, CouchDB's NODENAME).
+-name fragment for -args_file), rabbitmq (RABBITMQ_NODENAME), livebook (LIVEBOOK_NODE), none;
+--node-var/--host-var also export it under a server's own variable (EMQX_NODE__NAME,
+CouchDB's NODENAME).
 
 Every input is a flag, then env vars (an empty one counts as unset), then files:
 the service-account namespace file, /etc/resolv.conf (the cluster domain is X in the
@@ -135,7 +139,8 @@ pub struct CheckArgs {
     /// Retry failed checks with capped exponential backoff until they pass or DUR runs out
     #[arg(long, value_name = "DUR")]
     pub wait: Option<String>,
-    /// Also TCP-connect to epmd (4369) of every peer that resolves; nothing is sent
+    /// Also ask every peer for its real node name: its epmd (4369), then Erlang's handshake up
+    /// to the peer's challenge, which names it (no cookie sent, nothing after it)
     #[arg(long)]
     pub peers: bool,
     #[command(flatten)]
@@ -225,7 +230,8 @@ pub struct AdviseArgs {
     /// The cluster's DNS domain
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
     pub cluster_domain: String,
-    /// Write advice.txt, libcluster.exs, env.sh.eex and kubernetes.yaml into this directory
+    /// Write the advice and its files into this directory, and print only the decision and the
+    /// list of files
     #[arg(long, short, value_name = "DIR")]
     pub output: Option<PathBuf>,
     /// text: the advice and every file, one after the other; json: one object
