@@ -11,7 +11,7 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -416,8 +416,9 @@ fn inet_res_believes_a_mismatched_nxdomain_but_not_another_question() {
         let eval = format!(
             "R = inet_res:resolve(\"{TARGET}\", in, a, [{{nameservers, [{{{{127,0,0,1}}, 53}}]}}, {{retry, 1}}, {{timeout, 1000}}]), io:format(\"~p~n\", [element(1, R) =:= ok orelse R]), halt()."
         );
-        let out = Command::new("ip")
-            .args(["netns", "exec", &net.ns, "erl", "-noshell", "-eval", &eval])
+        let out = net
+            .exec()
+            .args(["erl", "-noshell", "-eval", &eval])
             .output()
             .expect("run erl (scripts/test installs Erlang)");
         assert!(out.status.success(), "{}", stderr(&out));
