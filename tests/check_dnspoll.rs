@@ -54,21 +54,12 @@ impl Task {
             "relnode-chkp",
             None,
         );
-        task.veth("eth0", &["10.0.9.7/24"]);
-        task.veth("eth1", &["172.18.0.4/16"]);
-        task.ip(&[
-            "route",
-            "add",
-            "default",
-            "via",
-            "172.18.0.1",
-            "dev",
-            "eth1",
-        ]);
-        let mut args: Vec<String> = ZONES.iter().map(|z| format!("--local=/{z}/")).collect();
-        args.extend(RECORDS.iter().map(|r| format!("--host-record={r}")));
-        task.dnsmasq(&args);
-        task.write("resolv.conf", "search swarm.test\nnameserver 127.0.0.1\n");
+        task.task_network(
+            &[("eth0", &["10.0.9.7/24"]), ("eth1", &["172.18.0.4/16"])],
+            ZONES,
+            RECORDS,
+            &[],
+        );
         Task { net: task }
     }
 

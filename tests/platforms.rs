@@ -81,29 +81,20 @@ impl Task {
             "relnode-platforms",
             None,
         );
-        // The overlay (listed in tasks.app), the gwbridge (the default route), another network.
-        task.veth("eth0", &["10.0.9.7/24", "fd00:9::7/64"]);
-        task.veth("eth1", &["172.18.0.4/16"]);
-        task.veth("eth2", &["10.0.10.7/24", "10.0.10.8/24"]);
-        task.ip(&[
-            "route",
-            "add",
-            "default",
-            "via",
-            "172.18.0.1",
-            "dev",
-            "eth1",
-        ]);
-        let mut args: Vec<String> = ZONES.iter().map(|z| format!("--local=/{z}/")).collect();
         // Records published later (SIGHUP), as Swarm lists a task once it is healthy.
         task.write("late.hosts", "");
-        args.push(format!(
-            "--addn-hosts={}",
-            task.dir.join("late.hosts").display()
-        ));
-        args.extend(RECORDS.iter().map(|r| format!("--host-record={r}")));
-        task.dnsmasq(&args);
-        task.write("resolv.conf", "search swarm.test\nnameserver 127.0.0.1\n");
+        let late = format!("--addn-hosts={}", task.dir.join("late.hosts").display());
+        task.task_network(
+            // The overlay (listed in tasks.app), the gwbridge (the default route), another network.
+            &[
+                ("eth0", &["10.0.9.7/24", "fd00:9::7/64"]),
+                ("eth1", &["172.18.0.4/16"]),
+                ("eth2", &["10.0.10.7/24", "10.0.10.8/24"]),
+            ],
+            ZONES,
+            RECORDS,
+            &[late],
+        );
         // A nameserver on the overlay that nobody answers at, inside this namespace.
         task.write("silent.conf", "nameserver 10.0.9.99\noptions timeout:1\n");
         Task { net: task }

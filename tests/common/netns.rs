@@ -61,6 +61,35 @@ impl Netns {
         self.ip(&["link", "set", link, "up"]);
     }
 
+    /// A container task's network (Swarm, Nomad, Railway, Render): veths `links`, the default
+    /// route through eth1's gateway 172.18.0.1, dnsmasq answering `zones` with `records`
+    /// (`host,address`) and `more`, and a resolv.conf that searches swarm.test.
+    pub fn task_network(
+        &self,
+        links: &[(&str, &[&str])],
+        zones: &[&str],
+        records: &[&str],
+        more: &[String],
+    ) {
+        for (link, addrs) in links {
+            self.veth(link, addrs);
+        }
+        self.ip(&[
+            "route",
+            "add",
+            "default",
+            "via",
+            "172.18.0.1",
+            "dev",
+            "eth1",
+        ]);
+        let mut args: Vec<String> = zones.iter().map(|z| format!("--local=/{z}/")).collect();
+        args.extend(more.iter().cloned());
+        args.extend(records.iter().map(|r| format!("--host-record={r}")));
+        self.dnsmasq(&args);
+        self.write("resolv.conf", "search swarm.test\nnameserver 127.0.0.1\n");
+    }
+
     /// The namespace's file, for setns(2).
     pub fn path(&self) -> PathBuf {
         PathBuf::from("/run/netns").join(&self.ns)
