@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::netns::{Netns, enter_netns, sh};
+use common::netns::{Netns, enter_netns, sh, timed};
 use common::{assert_exit, is_root, line, stderr, stdout};
 
 const OUR_IP: &str = "10.77.0.5";
@@ -77,12 +77,7 @@ struct Cluster {
     net: Netns,
 }
 
-impl std::ops::Deref for Cluster {
-    type Target = Netns;
-    fn deref(&self) -> &Netns {
-        &self.net
-    }
-}
+crate::deref_netns!(Cluster);
 
 impl Cluster {
     fn new(tag: &str, domain: &str) -> Cluster {
@@ -118,15 +113,12 @@ impl Cluster {
 
     /// `relnode check ARGS` inside the namespace, with only the pod's env; and how long it took.
     fn check(&self, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = self
-            .relnode_in_pod(&[])
-            .arg("check")
-            .args(args)
-            .envs(env.iter().copied())
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(&[])
+                .arg("check")
+                .args(args)
+                .envs(env.iter().copied()),
+        )
     }
 }
 

@@ -39,12 +39,7 @@ struct Task {
     net: Netns,
 }
 
-impl std::ops::Deref for Task {
-    type Target = Netns;
-    fn deref(&self) -> &Netns {
-        &self.net
-    }
-}
+crate::deref_netns!(Task);
 
 impl Task {
     fn new() -> Task {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::netns::{Netns, sh};
+use common::netns::{Netns, sh, timed};
 use common::{assert_exit, lines, stderr, stdout};
 
 const OUR_IP: &str = "10.78.0.5";
@@ -24,12 +24,7 @@ struct Net {
     children: Vec<Child>,
 }
 
-impl std::ops::Deref for Net {
-    type Target = Netns;
-    fn deref(&self) -> &Netns {
-        &self.net
-    }
-}
+crate::deref_netns!(Net);
 
 impl Net {
     fn new(tag: &str, peers: &[String]) -> Net {
@@ -150,23 +145,20 @@ impl Net {
 
     /// The same, run through `wrapper` (e.g. `prlimit --nofile=N:N`).
     fn check_under(&self, wrapper: &[&str], extra: &[&str]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = self
-            .relnode_in_pod(wrapper)
-            .args([
-                "check",
-                "--strategy",
-                "dns",
-                "--service",
-                "app",
-                "--basename",
-                "app",
-            ])
-            .args(extra)
-            .env("MY_POD_IP", OUR_IP)
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(wrapper)
+                .args([
+                    "check",
+                    "--strategy",
+                    "dns",
+                    "--service",
+                    "app",
+                    "--basename",
+                    "app",
+                ])
+                .args(extra)
+                .env("MY_POD_IP", OUR_IP),
+        )
     }
 }
 

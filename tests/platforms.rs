@@ -12,9 +12,9 @@
 mod common;
 
 use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::netns::Netns;
+use common::netns::{Netns, timed};
 use common::{BIN, stderr, stdout};
 
 /// The records dnsmasq serves, and the zones it answers NXDOMAIN for what is not recorded.
@@ -66,12 +66,7 @@ struct Task {
     net: Netns,
 }
 
-impl std::ops::Deref for Task {
-    type Target = Netns;
-    fn deref(&self) -> &Netns {
-        &self.net
-    }
-}
+crate::deref_netns!(Task);
 
 impl Task {
     fn new() -> Task {
@@ -102,15 +97,12 @@ impl Task {
 
     /// `relnode env ARGS` inside the namespace with only `env`; and how long it took.
     fn env(&self, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = self
-            .relnode()
-            .arg("env")
-            .args(args)
-            .envs(env.iter().copied())
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode()
+                .arg("env")
+                .args(args)
+                .envs(env.iter().copied()),
+        )
     }
 
     /// `relnode env --platform dns --basename app ARGS`, expected to succeed: its stdout.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::netns::{Netns, enter_netns};
+use common::netns::{Netns, enter_netns, timed};
 use common::{assert_exit, line, stderr, stdout};
 
 const OUR_IP: [u8; 4] = [10, 77, 0, 5];
@@ -47,12 +47,7 @@ struct Net {
     net: Netns,
 }
 
-impl std::ops::Deref for Net {
-    type Target = Netns;
-    fn deref(&self) -> &Netns {
-        &self.net
-    }
-}
+crate::deref_netns!(Net);
 
 impl Net {
     fn new(tag: &str, nameservers: &[&str]) -> Net {
@@ -74,16 +69,13 @@ impl Net {
 
     /// The same with other timing flags (`--timeout`, `--wait`).
     fn check_with(&self, timing: &[&str]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = self
-            .relnode_in_pod(&[])
-            .arg("check")
-            .args(["--strategy", "dns", "--service", "app", "--basename", "app"])
-            .args(timing)
-            .env("MY_POD_IP", "10.77.0.5")
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(&[])
+                .arg("check")
+                .args(["--strategy", "dns", "--service", "app", "--basename", "app"])
+                .args(timing)
+                .env("MY_POD_IP", "10.77.0.5"),
+        )
     }
 
     /// A hostile nameserver on `ip`:53 (UDP and TCP) inside the namespace.

@@ -2,8 +2,9 @@
 //! on its loopback, and relnode run inside it with only the environment a test gives it.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use super::{BIN, is_root, stderr};
 
@@ -208,6 +209,27 @@ impl Drop for Netns {
             .ok();
         std::fs::remove_dir_all(&self.dir).ok();
     }
+}
+
+/// `cmd`'s output (it must run) and how long it took.
+pub fn timed(cmd: &mut Command) -> (Output, Duration) {
+    let start = Instant::now();
+    let out = cmd.output().expect("run relnode");
+    (out, start.elapsed())
+}
+
+/// `impl Deref<Target = Netns>` for a harness struct whose field `net` is its namespace, so
+/// its tests read `c.ns`, `c.dir`, `c.ip(..)`, `c.write(..)` directly.
+#[macro_export]
+macro_rules! deref_netns {
+    ($harness:ty) => {
+        impl std::ops::Deref for $harness {
+            type Target = $crate::common::netns::Netns;
+            fn deref(&self) -> &Self::Target {
+                &self.net
+            }
+        }
+    };
 }
 
 /// Runs a command that must succeed.
