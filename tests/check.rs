@@ -14,13 +14,13 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{BIN, is_root, stderr, stdout};
+use common::netns::{Netns, enter_netns, sh, timed};
+use common::{assert_exit, is_root, line, stderr, stdout};
 
 const OUR_IP: &str = "10.77.0.5";
 const PEER_IP: &str = "10.77.0.6";
@@ -74,135 +74,52 @@ fn coredns_records(domain: &str) -> Vec<String> {
 
 /// A network namespace with dnsmasq on its loopback, and a scratch pod directory.
 struct Cluster {
-    ns: String,
-    dir: PathBuf,
+    net: Netns,
 }
+
+crate::deref_netns!(Cluster);
 
 impl Cluster {
     fn new(tag: &str, domain: &str) -> Cluster {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let ns = format!("relnode-chk-{}-{n}", std::process::id());
-        let dir =
-            std::env::temp_dir().join(format!("relnode-check-{}-{tag}-{n}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(dir.join("sa")).unwrap();
-        sh(&["ip", "netns", "add", &ns]);
-        let cluster = Cluster { ns, dir };
-        cluster.ip(&["link", "set", "lo", "up"]);
+        let net = Netns::new("tests/check.rs", "relnode-chk", "relnode-check", Some(tag));
         // Our pod's IP, so --peers has a real address to connect from and to.
-        cluster.ip(&["addr", "add", &format!("{OUR_IP}/32"), "dev", "lo"]);
-        cluster.ip(&["addr", "add", &format!("{PEER_IP}/32"), "dev", "lo"]);
-        std::fs::write(cluster.dir.join("late.hosts"), "").unwrap();
-        let mut args: Vec<String> = [
-            "netns",
-            "exec",
-            &cluster.ns,
-            "dnsmasq",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--no-poll",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-            "--local=/cluster.local/",
-            "--local=/k8s.internal/",
-            "--domain-needed",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.push(format!(
-            "--pid-file={}",
-            cluster.dir.join("dnsmasq.pid").display()
-        ));
+        net.ip(&["addr", "add", &format!("{OUR_IP}/32"), "dev", "lo"]);
+        net.ip(&["addr", "add", &format!("{PEER_IP}/32"), "dev", "lo"]);
+        net.write("late.hosts", "");
+        let mut args = vec![
+            "--local=/cluster.local/".to_owned(),
+            "--local=/k8s.internal/".to_owned(),
+            "--domain-needed".to_owned(),
+        ];
         args.push(format!(
             "--addn-hosts={}",
-            cluster.dir.join("late.hosts").display()
+            net.dir.join("late.hosts").display()
         ));
         // Both zones are answered here (NXDOMAIN for what is not recorded), as CoreDNS
         // forwarding a foreign zone upstream would answer; only `domain` has records.
         args.extend(coredns_records(domain));
-        let out = Command::new("ip")
-            .args(&args)
-            .output()
-            .expect("run dnsmasq (scripts/test installs dnsmasq-base)");
-        assert!(
-            out.status.success(),
-            "dnsmasq did not start: {}",
-            stderr(&out)
-        );
-        cluster.write(
-            "resolv.conf",
-            &format!("search ns1.svc.{domain} svc.{domain} {domain}\nnameserver 127.0.0.1\noptions ndots:5\n"),
-        );
-        cluster.write("hosts", "127.0.0.1\tlocalhost\n");
-        cluster.write("sa/namespace", "ns1");
-        cluster.write("sa/token", &format!("{TOKEN}\n"));
-        cluster
-    }
-
-    fn ip(&self, args: &[&str]) {
-        let mut full = vec!["ip", "-n", &self.ns];
-        full.extend_from_slice(args);
-        sh(&full);
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).unwrap();
-    }
-
-    fn dnsmasq_pid(&self) -> Option<String> {
-        std::fs::read_to_string(self.dir.join("dnsmasq.pid"))
-            .ok()
-            .map(|p| p.trim().to_owned())
+        net.dnsmasq(&args);
+        net.kube_pod_files(domain, &["127.0.0.1"]);
+        net.write("sa/token", &format!("{TOKEN}\n"));
+        Cluster { net }
     }
 
     /// Adds hosts-file records and makes dnsmasq re-read them (SIGHUP), as a pod turning
     /// ready makes CoreDNS serve it.
     fn publish_late(&self, lines: &str) {
         self.write("late.hosts", lines);
-        sh(&["kill", "-HUP", &self.dnsmasq_pid().expect("dnsmasq pid")]);
+        self.reload_dns();
     }
 
     /// `relnode check ARGS` inside the namespace, with only the pod's env; and how long it took.
     fn check(&self, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns, BIN, "check"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RELNODE_RESOLV_CONF", self.dir.join("resolv.conf"))
-            .env("RELNODE_HOSTS_FILE", self.dir.join("hosts"))
-            .env("RELNODE_SERVICE_ACCOUNT_DIR", self.dir.join("sa"))
-            .env("MY_POD_NAMESPACE", "ns1")
-            .envs(env.iter().copied())
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(&[])
+                .arg("check")
+                .args(args)
+                .envs(env.iter().copied()),
+        )
     }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        if let Some(pid) = self.dnsmasq_pid() {
-            Command::new("kill").arg(pid).status().ok();
-        }
-        Command::new("ip")
-            .args(["netns", "del", &self.ns])
-            .status()
-            .ok();
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
 }
 
 fn root_or_skip() -> bool {
@@ -211,34 +128,6 @@ fn root_or_skip() -> bool {
         "tests/check.rs needs root (network namespaces); it is #[ignore]d otherwise"
     );
     true
-}
-
-/// The report's line for check `id`, e.g. `FAIL  dnssrv ...`, with its cause/fix lines.
-fn line(report: &str, id: &str) -> String {
-    let mut lines = report.lines().skip_while(|l| {
-        l.get(6..)
-            .is_none_or(|rest| !rest.starts_with(&format!("{id} ")))
-    });
-    let mut block = lines
-        .next()
-        .unwrap_or_else(|| panic!("no {id} line in:\n{report}"))
-        .to_owned();
-    for l in lines.take_while(|l| l.starts_with("      ")) {
-        block.push('\n');
-        block.push_str(l);
-    }
-    block
-}
-
-fn assert_exit(out: &Output, code: i32) -> String {
-    let text = stdout(out);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{text}\nstderr:\n{}",
-        stderr(out)
-    );
-    text
 }
 
 const STS: &[&str] = &[
@@ -875,7 +764,7 @@ impl ApiServer {
         )
         .unwrap();
         let config = Arc::new(config);
-        let netns = PathBuf::from("/run/netns").join(&c.ns);
+        let netns = c.path();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -922,14 +811,6 @@ impl Drop for ApiServer {
             t.join().ok();
         }
     }
-}
-
-fn enter_netns(path: &Path) {
-    let file = std::fs::File::open(path).expect("open netns");
-    use std::os::fd::AsRawFd;
-    // SAFETY: setns on a valid fd; it changes only this thread's network namespace.
-    let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-    assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
 }
 
 fn serve_one(
@@ -1532,7 +1413,7 @@ fn a_link_local_nameserver_keeps_its_zone() {
 
 /// UDP DNS on [fe80::1%`dev`]:53 answering every A query with `ip`.
 fn a_record_dns(c: &Cluster, dev: &'static str, ip: &'static str) -> ServerThread {
-    let netns = PathBuf::from("/run/netns").join(&c.ns);
+    let netns = c.path();
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = {
@@ -1575,7 +1456,7 @@ fn a_record_dns(c: &Cluster, dev: &'static str, ip: &'static str) -> ServerThrea
 /// UDP and TCP DNS on `ip`:53 (127/8 is local on the namespace's lo) in the cluster's namespace answering every query with TC set
 /// and no records; it stops when dropped (or after 30 s).
 fn truncating_dns(c: &Cluster, ip: &'static str) -> ServerThread {
-    let netns = PathBuf::from("/run/netns").join(&c.ns);
+    let netns = c.path();
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
     let thread = {
@@ -1707,7 +1588,7 @@ fn peers_sends_epmd_only_the_port_request_for_the_dialled_name() {
     root_or_skip();
     let c = Cluster::new("peers", "cluster.local");
     // An "epmd" on the peer's address that records what it receives, then hangs up.
-    let netns = PathBuf::from("/run/netns").join(&c.ns);
+    let netns = c.path();
     let (tx, rx) = std::sync::mpsc::channel();
     let epmd = std::thread::spawn(move || {
         enter_netns(&netns);

@@ -13,11 +13,10 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Output;
 
-use common::{BIN, is_root, stderr, stdout};
+use common::netns::Netns;
+use common::{stderr, stdout};
 
 const RECORDS: &[&str] = &[
     // This task (10.0.9.7) and two peers on the overlay.
@@ -37,95 +36,34 @@ const ZONES: &[&str] = &["app", "late", "far", "empty", "swarm.test"];
 
 /// A task's network namespace with dnsmasq on its loopback.
 struct Task {
-    ns: String,
-    dir: PathBuf,
+    net: Netns,
 }
+
+crate::deref_netns!(Task);
 
 impl Task {
     fn new() -> Task {
-        assert!(
-            is_root(),
-            "tests/check_dnspoll.rs needs root (network namespaces); it is #[ignore]d otherwise"
+        let task = Netns::new(
+            "tests/check_dnspoll.rs",
+            "relnode-chkp",
+            "relnode-chkp",
+            None,
         );
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let ns = format!("relnode-chkp-{}-{n}", std::process::id());
-        let dir = std::env::temp_dir().join(format!("relnode-chkp-{}-{n}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(&dir).unwrap();
-        sh(&["ip", "netns", "add", &ns]);
-        let task = Task { ns, dir };
-        task.ip(&["link", "set", "lo", "up"]);
-        for (link, addr) in [("eth0", "10.0.9.7/24"), ("eth1", "172.18.0.4/16")] {
-            // A veth pair with both ends here: the kernel may lack the dummy driver.
-            let peer = format!("{link}p");
-            task.ip(&["link", "add", link, "type", "veth", "peer", "name", &peer]);
-            task.ip(&["link", "set", &peer, "up"]);
-            task.ip(&["addr", "add", addr, "dev", link]);
-            task.ip(&["link", "set", link, "up"]);
-        }
-        task.ip(&[
-            "route",
-            "add",
-            "default",
-            "via",
-            "172.18.0.1",
-            "dev",
-            "eth1",
-        ]);
-        let mut args: Vec<String> = [
-            "netns",
-            "exec",
-            &task.ns,
-            "dnsmasq",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--no-poll",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.push(format!(
-            "--pid-file={}",
-            task.dir.join("dnsmasq.pid").display()
-        ));
-        args.extend(ZONES.iter().map(|z| format!("--local=/{z}/")));
-        args.extend(RECORDS.iter().map(|r| format!("--host-record={r}")));
-        let out = Command::new("ip")
-            .args(&args)
-            .output()
-            .expect("run dnsmasq (scripts/test installs dnsmasq-base)");
-        assert!(
-            out.status.success(),
-            "dnsmasq did not start: {}",
-            stderr(&out)
+        task.task_network(
+            &[("eth0", &["10.0.9.7/24"]), ("eth1", &["172.18.0.4/16"])],
+            ZONES,
+            RECORDS,
+            &[],
         );
-        std::fs::write(
-            task.dir.join("resolv.conf"),
-            "search swarm.test\nnameserver 127.0.0.1\n",
-        )
-        .unwrap();
-        task
-    }
-
-    fn ip(&self, args: &[&str]) {
-        let mut full = vec!["ip", "-n", &self.ns];
-        full.extend_from_slice(args);
-        sh(&full);
+        Task { net: task }
     }
 
     /// `relnode check --basename app ARGS` inside the namespace, with only `env`.
     fn check(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.ns, BIN, "check", "--basename", "app"])
+        self.relnode()
+            .args(["check", "--basename", "app"])
             .args(["--timeout", "2s", "--dns-wait", "1s"])
             .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RELNODE_RESOLV_CONF", self.dir.join("resolv.conf"))
             .envs(env.iter().copied())
             .output()
             .expect("run relnode")
@@ -143,27 +81,6 @@ impl Task {
         );
         stdout(&out)
     }
-}
-
-impl Drop for Task {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("dnsmasq.pid")) {
-            Command::new("kill").arg(pid.trim()).status().ok();
-        }
-        Command::new("ip")
-            .args(["netns", "del", &self.ns])
-            .status()
-            .ok();
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
 }
 
 const DNSPOLL: &[&str] = &["--platform", "dns", "--strategy", "dnspoll"];
@@ -373,11 +290,9 @@ fn railway_and_render_are_checked_through_their_platform() {
         "{report}"
     );
     // Render: its basename and (search-list) discovery name; dns_cluster finds it.
-    let out = Command::new("ip")
-        .args(["netns", "exec", &task.ns, BIN, "check", "--timeout", "2s"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("RELNODE_RESOLV_CONF", task.dir.join("resolv.conf"))
+    let out = task
+        .relnode()
+        .args(["check", "--timeout", "2s"])
         .envs([
             ("RENDER", "true"),
             ("RENDER_DISCOVERY_SERVICE", "web"),

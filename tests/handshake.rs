@@ -6,11 +6,11 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{BIN, is_root, stderr, stdout};
+use common::netns::{Netns, sh, timed};
+use common::{assert_exit, lines, stderr, stdout};
 
 const OUR_IP: &str = "10.78.0.5";
 const PEER_IP: &str = "10.78.0.6";
@@ -20,30 +20,15 @@ const DROPPED_NET: &str = "10.82.0.0/16";
 
 /// A network namespace with dnsmasq answering `app.ns1.svc.cluster.local` with `peers`.
 struct Net {
-    ns: String,
-    dir: PathBuf,
+    net: Netns,
     children: Vec<Child>,
 }
 
+crate::deref_netns!(Net);
+
 impl Net {
     fn new(tag: &str, peers: &[String]) -> Net {
-        assert!(
-            is_root(),
-            "tests/handshake.rs needs root (network namespaces)"
-        );
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let ns = format!("relnode-hs-{}-{n}", std::process::id());
-        let dir = std::env::temp_dir().join(format!("relnode-hs-{}-{tag}-{n}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(dir.join("sa")).unwrap();
-        sh(&["ip", "netns", "add", &ns]);
-        let net = Net {
-            ns,
-            dir,
-            children: Vec::new(),
-        };
-        net.ip(&["link", "set", "lo", "up"]);
+        let net = Netns::new("tests/handshake.rs", "relnode-hs", "relnode-hs", Some(tag));
         net.ip(&["addr", "add", &format!("{OUR_IP}/32"), "dev", "lo"]);
         net.ip(&["addr", "add", &format!("{PEER_IP}/32"), "dev", "lo"]);
         let mut hosts = format!("{OUR_IP} app.ns1.svc.cluster.local\n");
@@ -51,47 +36,15 @@ impl Net {
             hosts.push_str(&format!("{ip} app.ns1.svc.cluster.local\n"));
         }
         net.write("dns.hosts", &hosts);
-        let pid_file = net.dir.join("dnsmasq.pid");
-        let out = Command::new("ip")
-            .args(["netns", "exec", &net.ns, "dnsmasq", "--conf-file=/dev/null"])
-            .args([
-                "--no-resolv",
-                "--no-hosts",
-                "--no-poll",
-                "--bind-interfaces",
-            ])
-            .args(["--listen-address=127.0.0.1", "--local=/cluster.local/"])
-            .arg(format!("--pid-file={}", pid_file.display()))
-            .arg(format!(
-                "--addn-hosts={}",
-                net.dir.join("dns.hosts").display()
-            ))
-            .output()
-            .expect("run dnsmasq");
-        assert!(out.status.success(), "dnsmasq: {}", stderr(&out));
-        net.write(
-            "resolv.conf",
-            "search ns1.svc.cluster.local svc.cluster.local cluster.local\nnameserver 127.0.0.1\noptions ndots:5\n",
-        );
-        net.write("hosts", "127.0.0.1\tlocalhost\n");
-        net.write("sa/namespace", "ns1");
-        net
-    }
-
-    fn ip(&self, args: &[&str]) {
-        let mut full = vec!["ip", "-n", &self.ns];
-        full.extend_from_slice(args);
-        sh(&full);
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).unwrap();
-    }
-
-    fn exec(&self) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.ns]);
-        cmd
+        net.dnsmasq(&[
+            "--local=/cluster.local/".to_owned(),
+            format!("--addn-hosts={}", net.dir.join("dns.hosts").display()),
+        ]);
+        net.kube_pod_files("cluster.local", &["127.0.0.1"]);
+        Net {
+            net,
+            children: Vec::new(),
+        }
     }
 
     /// epmd in the foreground (so it is our child), listening on the peer's address only
@@ -192,31 +145,20 @@ impl Net {
 
     /// The same, run through `wrapper` (e.g. `prlimit --nofile=N:N`).
     fn check_under(&self, wrapper: &[&str], extra: &[&str]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = self
-            .exec()
-            .args(wrapper)
-            .arg(BIN)
-            .args([
-                "check",
-                "--strategy",
-                "dns",
-                "--service",
-                "app",
-                "--basename",
-                "app",
-            ])
-            .args(extra)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RELNODE_RESOLV_CONF", self.dir.join("resolv.conf"))
-            .env("RELNODE_HOSTS_FILE", self.dir.join("hosts"))
-            .env("RELNODE_SERVICE_ACCOUNT_DIR", self.dir.join("sa"))
-            .env("MY_POD_NAMESPACE", "ns1")
-            .env("MY_POD_IP", OUR_IP)
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(wrapper)
+                .args([
+                    "check",
+                    "--strategy",
+                    "dns",
+                    "--service",
+                    "app",
+                    "--basename",
+                    "app",
+                ])
+                .args(extra)
+                .env("MY_POD_IP", OUR_IP),
+        )
     }
 }
 
@@ -226,59 +168,17 @@ impl Drop for Net {
             child.kill().ok();
             child.wait().ok();
         }
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("dnsmasq.pid")) {
-            Command::new("kill").arg(pid.trim()).status().ok();
-        }
-        Command::new("ip")
-            .args(["netns", "del", &self.ns])
-            .status()
-            .ok();
-        std::fs::remove_dir_all(&self.dir).ok();
+        // Then `net` goes: dnsmasq, the namespace and the directory.
     }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-}
-
-fn read(path: &PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 /// The report's `peer-node` lines with their cause/fix lines.
 fn peer_lines(report: &str) -> Vec<String> {
-    let mut blocks: Vec<String> = Vec::new();
-    let mut inside = false;
-    for l in report.lines() {
-        if l.get(6..)
-            .is_some_and(|rest| rest.starts_with("peer-node "))
-        {
-            blocks.push(l.to_owned());
-            inside = true;
-        } else if inside && l.starts_with("      ") {
-            let last = blocks.last_mut().unwrap();
-            last.push('\n');
-            last.push_str(l);
-        } else {
-            inside = false;
-        }
-    }
-    blocks
+    lines(report, "peer-node")
 }
 
-fn assert_exit(out: &Output, code: i32) -> String {
-    let text = stdout(out);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{text}\nstderr:\n{}",
-        stderr(out)
-    );
-    text
+fn read(path: &PathBuf) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 #[test]

@@ -11,12 +11,11 @@
 
 mod common;
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::process::Output;
+use std::time::Duration;
 
-use common::{BIN, is_root, stderr, stdout};
+use common::netns::{Netns, timed};
+use common::{BIN, stderr, stdout};
 
 /// The records dnsmasq serves, and the zones it answers NXDOMAIN for what is not recorded.
 const RECORDS: &[&str] = &[
@@ -64,119 +63,46 @@ const ZONES: &[&str] = &[
 
 /// A task's network namespace with dnsmasq on its loopback.
 struct Task {
-    ns: String,
-    dir: PathBuf,
+    net: Netns,
 }
+
+crate::deref_netns!(Task);
 
 impl Task {
     fn new() -> Task {
-        assert!(
-            is_root(),
-            "tests/platforms.rs needs root (network namespaces); it is #[ignore]d otherwise"
+        let task = Netns::new(
+            "tests/platforms.rs",
+            "relnode-plt",
+            "relnode-platforms",
+            None,
         );
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let ns = format!("relnode-plt-{}-{n}", std::process::id());
-        let dir =
-            std::env::temp_dir().join(format!("relnode-platforms-{}-{n}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(&dir).unwrap();
-        sh(&["ip", "netns", "add", &ns]);
-        let task = Task { ns, dir };
-        task.ip(&["link", "set", "lo", "up"]);
-        // The overlay (listed in tasks.app), the gwbridge (the default route), another network.
-        for (link, addrs) in [
-            ("eth0", &["10.0.9.7/24", "fd00:9::7/64"][..]),
-            ("eth1", &["172.18.0.4/16"][..]),
-            ("eth2", &["10.0.10.7/24", "10.0.10.8/24"][..]),
-        ] {
-            // A veth pair with both ends here: the kernel may lack the dummy driver.
-            let peer = format!("{link}p");
-            task.ip(&["link", "add", link, "type", "veth", "peer", "name", &peer]);
-            task.ip(&["link", "set", &peer, "up"]);
-            for addr in addrs {
-                let mut args = vec!["addr", "add", addr, "dev", link];
-                if addr.contains(':') {
-                    args.push("nodad");
-                }
-                task.ip(&args);
-            }
-            task.ip(&["link", "set", link, "up"]);
-        }
-        task.ip(&[
-            "route",
-            "add",
-            "default",
-            "via",
-            "172.18.0.1",
-            "dev",
-            "eth1",
-        ]);
-        let mut args: Vec<String> = [
-            "netns",
-            "exec",
-            &task.ns,
-            "dnsmasq",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--no-poll",
-            "--bind-interfaces",
-            "--listen-address=127.0.0.1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.push(format!(
-            "--pid-file={}",
-            task.dir.join("dnsmasq.pid").display()
-        ));
-        args.extend(ZONES.iter().map(|z| format!("--local=/{z}/")));
         // Records published later (SIGHUP), as Swarm lists a task once it is healthy.
         task.write("late.hosts", "");
-        args.push(format!(
-            "--addn-hosts={}",
-            task.dir.join("late.hosts").display()
-        ));
-        args.extend(RECORDS.iter().map(|r| format!("--host-record={r}")));
-        let out = Command::new("ip")
-            .args(&args)
-            .output()
-            .expect("run dnsmasq (scripts/test installs dnsmasq-base)");
-        assert!(
-            out.status.success(),
-            "dnsmasq did not start: {}",
-            stderr(&out)
+        let late = format!("--addn-hosts={}", task.dir.join("late.hosts").display());
+        task.task_network(
+            // The overlay (listed in tasks.app), the gwbridge (the default route), another network.
+            &[
+                ("eth0", &["10.0.9.7/24", "fd00:9::7/64"]),
+                ("eth1", &["172.18.0.4/16"]),
+                ("eth2", &["10.0.10.7/24", "10.0.10.8/24"]),
+            ],
+            ZONES,
+            RECORDS,
+            &[late],
         );
-        task.write("resolv.conf", "search swarm.test\nnameserver 127.0.0.1\n");
         // A nameserver on the overlay that nobody answers at, inside this namespace.
         task.write("silent.conf", "nameserver 10.0.9.99\noptions timeout:1\n");
-        task
-    }
-
-    fn ip(&self, args: &[&str]) {
-        let mut full = vec!["ip", "-n", &self.ns];
-        full.extend_from_slice(args);
-        sh(&full);
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).unwrap();
+        Task { net: task }
     }
 
     /// `relnode env ARGS` inside the namespace with only `env`; and how long it took.
     fn env(&self, args: &[&str], env: &[(&str, &str)]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns, BIN, "env"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RELNODE_RESOLV_CONF", self.dir.join("resolv.conf"))
-            .envs(env.iter().copied())
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode()
+                .arg("env")
+                .args(args)
+                .envs(env.iter().copied()),
+        )
     }
 
     /// `relnode env --platform dns --basename app ARGS`, expected to succeed: its stdout.
@@ -197,27 +123,6 @@ impl Task {
         assert!(stdout(&out).is_empty(), "nothing written: {}", stdout(&out));
         (stderr(&out), took)
     }
-}
-
-impl Drop for Task {
-    fn drop(&mut self) {
-        if let Ok(pid) = std::fs::read_to_string(self.dir.join("dnsmasq.pid")) {
-            Command::new("kill").arg(pid.trim()).status().ok();
-        }
-        Command::new("ip")
-            .args(["netns", "del", &self.ns])
-            .status()
-            .ok();
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
 }
 
 const NAMED_LISTED: &str = "RELEASE_NODE='app@10.0.9.7'";
@@ -367,8 +272,9 @@ fn an_empty_answer_is_retried_until_dns_wait_then_refused() {
 #[ignore = "needs root"]
 fn a_task_listed_during_the_wait_is_named_after_it() {
     let task = Task::new();
-    let child = Command::new("ip")
-        .args(["netns", "exec", &task.ns, BIN, "env", "--platform", "dns"])
+    let child = task
+        .exec()
+        .args([BIN, "env", "--platform", "dns"])
         .args([
             "--basename",
             "app",
@@ -385,8 +291,7 @@ fn a_task_listed_during_the_wait_is_named_after_it() {
         .expect("run relnode");
     std::thread::sleep(Duration::from_millis(700));
     task.write("late.hosts", "10.0.9.7 tasks.soon\n10.0.9.5 tasks.soon\n");
-    let pid = std::fs::read_to_string(task.dir.join("dnsmasq.pid")).expect("dnsmasq pid");
-    sh(&["kill", "-HUP", pid.trim()]);
+    task.reload_dns();
     let out = child.wait_with_output().expect("relnode ends");
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains(NAMED_LISTED), "{}", stdout(&out));

@@ -11,14 +11,13 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::AsRawFd;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{BIN, is_root, stderr, stdout};
+use common::netns::{Netns, enter_netns, timed};
+use common::{assert_exit, line, stderr, stdout};
 
 const OUR_IP: [u8; 4] = [10, 77, 0, 5];
 /// The one name the hostile servers misbehave for: what `--strategy dns --service app` asks.
@@ -45,41 +44,21 @@ enum Behaviour {
 
 /// A network namespace with loopback up, and a scratch pod directory.
 struct Net {
-    ns: String,
-    dir: PathBuf,
+    net: Netns,
 }
+
+crate::deref_netns!(Net);
 
 impl Net {
     fn new(tag: &str, nameservers: &[&str]) -> Net {
-        assert!(
-            is_root(),
-            "tests/resolver.rs needs root (network namespaces)"
+        let net = Netns::new(
+            "tests/resolver.rs",
+            "relnode-res",
+            "relnode-resolver",
+            Some(tag),
         );
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let ns = format!("relnode-res-{}-{n}", std::process::id());
-        let dir =
-            std::env::temp_dir().join(format!("relnode-resolver-{}-{tag}-{n}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(dir.join("sa")).unwrap();
-        sh(&["ip", "netns", "add", &ns]);
-        let net = Net { ns, dir };
-        sh(&["ip", "-n", &net.ns, "link", "set", "lo", "up"]);
-        let servers: String = nameservers
-            .iter()
-            .map(|s| format!("nameserver {s}\n"))
-            .collect();
-        net.write(
-            "resolv.conf",
-            &format!("search ns1.svc.cluster.local svc.cluster.local cluster.local\n{servers}options ndots:5\n"),
-        );
-        net.write("hosts", "127.0.0.1\tlocalhost\n");
-        net.write("sa/namespace", "ns1");
-        net
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.dir.join(name), text).unwrap();
+        net.kube_pod_files("cluster.local", nameservers);
+        Net { net }
     }
 
     /// `relnode check --strategy dns --service app --timeout 2s` in the namespace; and how
@@ -90,26 +69,18 @@ impl Net {
 
     /// The same with other timing flags (`--timeout`, `--wait`).
     fn check_with(&self, timing: &[&str]) -> (Output, Duration) {
-        let start = Instant::now();
-        let out = Command::new("ip")
-            .args(["netns", "exec", &self.ns, BIN, "check"])
-            .args(["--strategy", "dns", "--service", "app", "--basename", "app"])
-            .args(timing)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("RELNODE_RESOLV_CONF", self.dir.join("resolv.conf"))
-            .env("RELNODE_HOSTS_FILE", self.dir.join("hosts"))
-            .env("RELNODE_SERVICE_ACCOUNT_DIR", self.dir.join("sa"))
-            .env("MY_POD_NAMESPACE", "ns1")
-            .env("MY_POD_IP", "10.77.0.5")
-            .output()
-            .expect("run relnode");
-        (out, start.elapsed())
+        timed(
+            self.relnode_in_pod(&[])
+                .arg("check")
+                .args(["--strategy", "dns", "--service", "app", "--basename", "app"])
+                .args(timing)
+                .env("MY_POD_IP", "10.77.0.5"),
+        )
     }
 
     /// A hostile nameserver on `ip`:53 (UDP and TCP) inside the namespace.
     fn serve(&self, ip: Ipv4Addr, behaviour: Behaviour) -> Server {
-        let netns = PathBuf::from("/run/netns").join(&self.ns);
+        let netns = self.path();
         let stop = Arc::new(AtomicBool::new(false));
         let queries = Arc::new(AtomicUsize::new(0));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -149,16 +120,6 @@ impl Net {
     }
 }
 
-impl Drop for Net {
-    fn drop(&mut self) {
-        Command::new("ip")
-            .args(["netns", "del", &self.ns])
-            .status()
-            .ok();
-        std::fs::remove_dir_all(&self.dir).ok();
-    }
-}
-
 struct Server {
     /// UDP queries received.
     queries: Arc<AtomicUsize>,
@@ -173,21 +134,6 @@ impl Drop for Server {
             t.join().ok();
         }
     }
-}
-
-fn sh(args: &[&str]) {
-    let out = Command::new(args[0])
-        .args(&args[1..])
-        .output()
-        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
-}
-
-fn enter_netns(path: &std::path::Path) {
-    let file = std::fs::File::open(path).expect("open netns");
-    // SAFETY: setns on a valid fd; it changes only this thread's network namespace.
-    let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
-    assert_eq!(rc, 0, "setns: {}", std::io::Error::last_os_error());
 }
 
 /// The question of `query`: its name (lower case, dotted) and type, and where it ends.
@@ -301,35 +247,6 @@ fn serve_tcp(mut conn: TcpStream, behaviour: Behaviour, stop: &AtomicBool, deadl
     }
 }
 
-/// The report's line for check `id`, with its cause/fix lines.
-fn line(report: &str, id: &str) -> String {
-    let mut lines = report.lines().skip_while(|l| {
-        l.get(6..)
-            .is_none_or(|rest| !rest.starts_with(&format!("{id} ")))
-    });
-    let mut block = lines
-        .next()
-        .unwrap_or_else(|| panic!("no {id} line in:\n{report}"))
-        .to_owned();
-    for l in lines.take_while(|l| l.starts_with("      ")) {
-        block.push('\n');
-        block.push_str(l);
-    }
-    block
-}
-
-/// `code`: 0 ok, 1 a definite no (e.g. no record), 3 could not run (nothing believable came back).
-fn report(out: &Output, code: i32) -> String {
-    let text = stdout(out);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "stdout:\n{text}\nstderr:\n{}",
-        stderr(out)
-    );
-    text
-}
-
 /// The baseline the hostile cases differ from: a good server passes.
 #[test]
 #[ignore = "needs root"]
@@ -337,7 +254,7 @@ fn a_good_server_passes() {
     let net = Net::new("good", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::Good);
     let (out, _) = net.check();
-    let text = report(&out, 0);
+    let text = assert_exit(&out, 0);
     assert!(
         line(&text, "dns-a").contains("10.77.0.5 (ours among them)"),
         "{text}"
@@ -352,7 +269,7 @@ fn a_dripping_tcp_answer_is_cut_at_the_timeout() {
     let net = Net::new("drip", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::Drip);
     let (out, took) = net.check();
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     let a = line(&text, "dns-a");
     assert!(
         a.starts_with("FAIL") && a.contains("no answer from 127.0.0.1"),
@@ -368,7 +285,7 @@ fn an_answer_with_another_id_over_tcp_is_not_believed() {
     let net = Net::new("tcpid", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::OtherIdOverTcp);
     let (out, _) = net.check();
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     let a = line(&text, "dns-a");
     assert!(a.starts_with("FAIL"), "{text}");
     assert!(
@@ -384,7 +301,7 @@ fn an_answer_to_another_name_is_not_believed() {
     let net = Net::new("qname", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::OtherName);
     let (out, _) = net.check();
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     let a = line(&text, "dns-a");
     assert!(a.starts_with("FAIL"), "{text}");
     assert!(
@@ -401,7 +318,7 @@ fn a_record_of_another_name_is_ignored() {
     let net = Net::new("owner", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::StrangerRecord);
     let (out, _) = net.check();
-    let text = report(&out, 1);
+    let text = assert_exit(&out, 1);
     let a = line(&text, "dns-a");
     assert!(
         a.starts_with("FAIL") && a.contains("has no A record"),
@@ -417,7 +334,7 @@ fn nxdomain_with_another_id_is_noted_as_believed_by_inet_res() {
     let net = Net::new("nxid", &["127.0.0.1"]);
     let _server = net.serve(Ipv4Addr::LOCALHOST, Behaviour::NxOtherId);
     let (out, _) = net.check();
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     let a = line(&text, "dns-a");
     assert!(a.starts_with("FAIL"), "{text}");
     assert!(
@@ -435,7 +352,7 @@ fn a_silent_first_nameserver_leaves_time_for_the_second() {
     let silent = net.serve(Ipv4Addr::new(127, 0, 0, 2), Behaviour::Silent);
     let good = net.serve(Ipv4Addr::LOCALHOST, Behaviour::Good);
     let (out, took) = net.check();
-    let text = report(&out, 0);
+    let text = assert_exit(&out, 0);
     assert!(
         line(&text, "dns-a").contains("10.77.0.5 (ours among them)"),
         "{text}"
@@ -453,7 +370,7 @@ fn every_silent_nameserver_is_asked_within_the_timeout() {
     let first = net.serve(Ipv4Addr::new(127, 0, 0, 2), Behaviour::Silent);
     let second = net.serve(Ipv4Addr::LOCALHOST, Behaviour::Silent);
     let (out, took) = net.check();
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     let a = line(&text, "dns-a");
     assert!(
         a.starts_with("FAIL") && a.contains("no answer from 127.0.0.2, 127.0.0.1"),
@@ -477,7 +394,7 @@ fn the_wait_deadline_cuts_the_attempt_in_progress() {
     let net = Net::new("waitcut", &["127.0.0.1"]);
     let _silent = net.serve(Ipv4Addr::LOCALHOST, Behaviour::Silent);
     let (out, took) = net.check_with(&["--timeout", "5s", "--wait", "2s"]);
-    let text = report(&out, 3);
+    let text = assert_exit(&out, 3);
     assert!(line(&text, "dns-a").starts_with("FAIL"), "{text}");
     assert!(took < Duration::from_millis(2600), "took {took:?}");
 }
@@ -491,8 +408,9 @@ fn inet_res_believes_a_mismatched_nxdomain_but_not_another_question() {
         let eval = format!(
             "R = inet_res:resolve(\"{TARGET}\", in, a, [{{nameservers, [{{{{127,0,0,1}}, 53}}]}}, {{retry, 1}}, {{timeout, 1000}}]), io:format(\"~p~n\", [element(1, R) =:= ok orelse R]), halt()."
         );
-        let out = Command::new("ip")
-            .args(["netns", "exec", &net.ns, "erl", "-noshell", "-eval", &eval])
+        let out = net
+            .exec()
+            .args(["erl", "-noshell", "-eval", &eval])
             .output()
             .expect("run erl (scripts/test installs Erlang)");
         assert!(out.status.success(), "{}", stderr(&out));

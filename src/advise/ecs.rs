@@ -113,9 +113,7 @@ Livebook: --target livebook (docs/livebook.md); its distribution listens on 1382
                 ]
             }]
         });
-        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-        text
+        super::pretty(&doc)
     }
 
     fn vm_args(&self) -> String {
@@ -139,14 +137,8 @@ Livebook: --target livebook (docs/livebook.md); its distribution listens on 1382
             "mode": "ip",
             "query": self.query(),
             "example_node": format!("{}@10.0.2.100", self.app),
-            "files": files
-                .iter()
-                .map(|(n, t)| (n.to_string(), json!(t)))
-                .collect::<serde_json::Map<_, _>>(),
         });
-        let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-        text.push('\n');
-        text
+        super::document(doc, files)
     }
 }
 

@@ -441,12 +441,26 @@ pub fn to_json(a: &Answers, d: &Decision, files: &[(&str, String)]) -> String {
         "example_node": d.example_node(a),
         "why": d.why,
         "notes": d.notes,
-        "files": files
-            .iter()
-            .map(|(n, t)| (n.to_string(), json!(t)))
-            .collect::<serde_json::Map<_, _>>(),
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    document(doc, files)
+}
+
+/// An advise document as pretty JSON with a final newline: the object `doc` with every file
+/// (name: text) under "files". One home for the shape `advise`'s three JSON answers share.
+fn document(mut doc: serde_json::Value, files: &[(&str, String)]) -> String {
+    let files: serde_json::Map<_, _> = files
+        .iter()
+        .map(|(n, t)| (n.to_string(), json!(t)))
+        .collect();
+    if let Some(fields) = doc.as_object_mut() {
+        fields.insert("files".to_owned(), files.into());
+    }
+    pretty(&doc)
+}
+
+/// `doc` as pretty JSON with a final newline.
+fn pretty(doc: &serde_json::Value) -> String {
+    let mut text = serde_json::to_string_pretty(doc).unwrap_or_default();
     text.push('\n');
     text
 }

@@ -382,14 +382,8 @@ pub fn to_json(a: &Answers, files: &[(&str, String)]) -> String {
         "example_node": a.example_node(),
         "why": p.why.iter().map(|s| a.fill(s)).collect::<Vec<_>>(),
         "notes": p.notes.iter().map(|s| a.fill(s)).collect::<Vec<_>>(),
-        "files": files
-            .iter()
-            .map(|(n, t)| (n.to_string(), json!(t)))
-            .collect::<serde_json::Map<_, _>>(),
     });
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    text.push('\n');
-    text
+    super::document(doc, files)
 }
 
 #[cfg(test)]

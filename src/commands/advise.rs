@@ -88,12 +88,7 @@ fn off_kubernetes(
             ));
         }
     }
-    let app = answer(
-        args.app.clone(),
-        "--app",
-        "The release name (the part before '@')",
-        interactive,
-    )?;
+    let app = app(args, interactive)?;
     let answers = platforms::Answers::validated(
         platform,
         app,
@@ -106,12 +101,7 @@ fn off_kubernetes(
 
 /// `--platform ecs`: one fixed setup (advise::ecs), printed or written as the other.
 fn ecs(args: &AdviseArgs, interactive: bool) -> Result<ExitStatus> {
-    let app = answer(
-        args.app.clone(),
-        "--app",
-        "The release name (the part before '@')",
-        interactive,
-    )?;
+    let app = app(args, interactive)?;
     let ecs = advise::ecs::Ecs::validated(app, &args.cloud_map_namespace)?;
     let files = ecs.render();
     emit(args, &files, || ecs.to_json(&files))
@@ -168,40 +158,29 @@ fn emit(
 /// The answers: the flags, and on a terminal the missing ones asked for, each checked as it
 /// comes in.
 fn answers(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
-    let sa = answer(
+    let service_account = choice(
         args.service_account.clone(),
-        "--service-account",
-        "May the pods use a service account allowed to list Endpoints (yes/no)",
+        &Choice {
+            flag: "--service-account",
+            question: "May the pods use a service account allowed to list Endpoints (yes/no)",
+            wrong: "is not yes or no",
+            fix: "answer yes or no",
+        },
         interactive,
+        advise::yes_no,
     )?;
-    let service_account = advise::yes_no(&sa).ok_or_else(|| {
-        bad(
-            "--service-account",
-            Some(&sa),
-            "is not yes or no",
-            "answer yes or no",
-        )
-    })?;
-    let workload = answer(
+    let statefulset = choice(
         args.workload.clone(),
-        "--workload",
-        "Is the workload a deployment or a statefulset",
+        &Choice {
+            flag: "--workload",
+            question: "Is the workload a deployment or a statefulset",
+            wrong: "is not a workload kind advise knows",
+            fix: "use deployment or statefulset",
+        },
         interactive,
+        advise::is_statefulset,
     )?;
-    let statefulset = advise::is_statefulset(&workload).ok_or_else(|| {
-        bad(
-            "--workload",
-            Some(&workload),
-            "is not a workload kind advise knows",
-            "use deployment or statefulset",
-        )
-    })?;
-    let app = answer(
-        args.app.clone(),
-        "--app",
-        "The release name (the part before '@')",
-        interactive,
-    )?;
+    let app = app(args, interactive)?;
     Given {
         service_account,
         statefulset,
@@ -212,6 +191,36 @@ fn answers(args: &AdviseArgs, interactive: bool) -> Result<Answers> {
         cluster_domain: args.cluster_domain.clone(),
     }
     .validated()
+}
+
+/// A question whose answer is one of a few words: its flag, what a terminal is asked, and what
+/// an answer outside them is told.
+struct Choice {
+    flag: &'static str,
+    question: &'static str,
+    wrong: &'static str,
+    fix: &'static str,
+}
+
+/// The answer to `c` (given or asked for), read by `parse`; one it rejects is bad input.
+fn choice<T>(
+    value: Option<String>,
+    c: &Choice,
+    interactive: bool,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T> {
+    let given = answer(value, c.flag, c.question, interactive)?;
+    parse(&given).ok_or_else(|| bad(c.flag, Some(&given), c.wrong, c.fix))
+}
+
+/// `--app`: the release name, given or asked for.
+fn app(args: &AdviseArgs, interactive: bool) -> Result<String> {
+    answer(
+        args.app.clone(),
+        "--app",
+        "The release name (the part before '@')",
+        interactive,
+    )
 }
 
 /// A missing answer: asked for on a terminal, an error in a script.

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod netns;
 pub mod static_build;
 
 use std::path::{Path, PathBuf};
@@ -113,6 +114,56 @@ pub fn ok(out: Output) -> String {
         stderr(&out)
     );
     stdout(&out)
+}
+
+/// Asserts exit status `code` (showing both streams otherwise) and returns stdout.
+pub fn assert_exit(out: &Output, code: i32) -> String {
+    let text = stdout(out);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{text}\nstderr:\n{}",
+        stderr(out)
+    );
+    text
+}
+
+/// A check report's line for check `id` (e.g. `FAIL  dnssrv ...`), with its cause/fix lines.
+pub fn line(report: &str, id: &str) -> String {
+    let mut lines = report.lines().skip_while(|l| {
+        l.get(6..)
+            .is_none_or(|rest| !rest.starts_with(&format!("{id} ")))
+    });
+    let mut block = lines
+        .next()
+        .unwrap_or_else(|| panic!("no {id} line in:\n{report}"))
+        .to_owned();
+    for l in lines.take_while(|l| l.starts_with("      ")) {
+        block.push('\n');
+        block.push_str(l);
+    }
+    block
+}
+
+/// Every line of a check report for check `id`, each with its cause/fix lines.
+pub fn lines(report: &str, id: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    let mut inside = false;
+    for l in report.lines() {
+        if l.get(6..)
+            .is_some_and(|rest| rest.starts_with(&format!("{id} ")))
+        {
+            blocks.push(l.to_owned());
+            inside = true;
+        } else if inside && l.starts_with("      ") {
+            let last = blocks.last_mut().unwrap();
+            last.push('\n');
+            last.push_str(l);
+        } else {
+            inside = false;
+        }
+    }
+    blocks
 }
 
 /// Runs `script` in a shell with `args` as $1...; returns stdout as bytes.
