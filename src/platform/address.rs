@@ -288,11 +288,13 @@ fn pick(
     }
 }
 
+/// Local addresses and answers written as text, for this module's tests and `discovered`'s.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use super::LocalAddress;
+    use std::net::IpAddr;
 
-    fn local(spec: &[(&str, &str, u8)]) -> Vec<LocalAddress> {
+    pub fn local(spec: &[(&str, &str, u8)]) -> Vec<LocalAddress> {
         spec.iter()
             .map(|(interface, ip, prefix)| LocalAddress {
                 interface: (*interface).to_owned(),
@@ -302,11 +304,17 @@ mod tests {
             .collect()
     }
 
-    fn ips(list: &[&str]) -> Vec<IpAddr> {
+    pub fn ips(list: &[&str]) -> Vec<IpAddr> {
         list.iter()
             .map(|s| s.parse().expect("test address"))
             .collect()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{ips, local};
+    use super::*;
 
     /// A Swarm task: overlay (listed in tasks.<svc>), ingress, and docker_gwbridge holding the
     /// default route.

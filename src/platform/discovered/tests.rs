@@ -6,6 +6,7 @@ use crate::facts::PodFacts;
 use crate::inputs::PodArgs;
 use crate::inputs::tests::env;
 use crate::platform;
+use crate::platform::address::fixtures::{ips, local};
 
 fn gather(args: &[(Id, &str)], vars: &[(&str, &str)]) -> Result<PodFacts, String> {
     let (args, vars) = (PodArgs::with(args), env(vars));
@@ -21,20 +22,6 @@ fn gather(args: &[(Id, &str)], vars: &[(&str, &str)]) -> Result<PodFacts, String
 
 /// A resolv.conf that does not exist: a rule that looked up would fail reading it.
 const NO_RESOLV: (Id, &str) = (Id::ResolvConf, "/nonexistent/relnode-test/resolv.conf");
-
-fn local(spec: &[(&str, &str, u8)]) -> Vec<LocalAddress> {
-    spec.iter()
-        .map(|(interface, ip, prefix)| LocalAddress {
-            interface: (*interface).to_owned(),
-            ip: ip.parse().expect("test address"),
-            prefix: *prefix,
-        })
-        .collect()
-}
-
-fn ips(list: &[&str]) -> Vec<IpAddr> {
-    list.iter().map(|s| s.parse().expect("address")).collect()
-}
 
 fn swarm_task() -> Vec<LocalAddress> {
     local(&[("eth0", "10.0.1.7", 24), ("eth1", "172.18.0.4", 16)])
