@@ -62,17 +62,11 @@ impl Pod {
             cookie: facts.cookie.as_ref().map(|c| c.value.clone()),
             ipv6: facts.ipv6,
         };
-        // Only dns_cluster reads DNS_CLUSTER_QUERY; DNSPoll's query is in libcluster's config.
-        // A target that is no mix release takes the query its own way (Livebook runs its own
-        // dns_cluster from LIVEBOOK_CLUSTER, whatever the strategy), or not at all.
+        // Which variable, if any, carries the query is the target's to say (`query_var`).
         let query = facts
             .query
             .as_ref()
-            .filter(|_| {
-                facts.shape.strategy == crate::libcluster::Strategy::DnsCluster
-                    || !facts.target.value.mix_release()
-            })
-            .map(|q| q.value.as_str());
+            .map(|q| (q.value.as_str(), facts.shape.strategy));
         let lookup = Lookup { args, env };
         let target = Selected::new(&facts.target, &lookup, &node, query)?;
         already_set(&lookup, &target.preset(&node, env), &facts)?;

@@ -10,6 +10,7 @@
 //! `check --peers` handshakes there directly.
 
 use super::{CookieUse, Target, Value, Var};
+use crate::libcluster::Strategy;
 use crate::node::Node;
 
 /// The port `rel/server/vm.args.eex` gives Livebook's distribution.
@@ -47,7 +48,8 @@ impl Target for Livebook {
         Some(DIST_PORT)
     }
 
-    fn query_var(&self, query: &str) -> Option<Var> {
+    /// Livebook runs its own dns_cluster from `LIVEBOOK_CLUSTER`, whatever the strategy.
+    fn query_var(&self, query: &str, _strategy: Strategy) -> Option<Var> {
         Some(Var {
             name: CLUSTER_VAR.into(),
             value: Value::Text(format!("dns:{query}")),

@@ -16,6 +16,7 @@ use std::fmt;
 
 use crate::error::{InputError, shown};
 use crate::inputs::{Env, Id, Lookup, Sourced, input};
+use crate::libcluster::Strategy;
 use crate::node::{Cookie, Node};
 
 /// Every target, in `--help` order; the first is the default.
@@ -75,10 +76,11 @@ pub trait Target: Sync {
     fn dist_port(&self) -> Option<u16> {
         None
     }
-    /// The variable the strategy's query goes to: a mix release's dns_cluster reads
-    /// `DNS_CLUSTER_QUERY`.
-    fn query_var(&self, query: &str) -> Option<Var> {
-        self.mix_release().then(|| Var {
+    /// The variable the query goes to, if this target hands it to the release under
+    /// `strategy`: a mix release's dns_cluster reads `DNS_CLUSTER_QUERY`; libcluster's DNSPoll
+    /// takes its query from its own config, so nothing is exported for it.
+    fn query_var(&self, query: &str, strategy: Strategy) -> Option<Var> {
+        (self.mix_release() && strategy == Strategy::DnsCluster).then(|| Var {
             name: QUERY_VAR.into(),
             value: Value::Text(query.to_owned()),
         })
@@ -195,7 +197,8 @@ pub struct Selected {
     kind: &'static dyn Target,
     node_var: Option<String>,
     host_var: Option<String>,
-    query: Option<String>,
+    /// The query and the strategy that asks it.
+    query: Option<(String, Strategy)>,
 }
 
 /// Variables whose value a name must never replace: the shell's, the C library's, the loader's
@@ -251,7 +254,7 @@ impl Selected {
         kind: &Sourced<&'static dyn Target>,
         lookup: &Lookup,
         node: &Node,
-        query: Option<&str>,
+        query: Option<(&str, Strategy)>,
     ) -> Result<Selected, InputError> {
         let target = kind.value;
         let node_var = var_name(lookup, Id::NodeVar)?;
@@ -260,7 +263,7 @@ impl Selected {
             kind: target,
             node_var: node_var.map(|v| v.value),
             host_var: host_var.map(|v| v.value),
-            query: query.map(str::to_owned),
+            query: query.map(|(q, strategy)| (q.to_owned(), strategy)),
         };
         let target_subject = || input(Id::Target).subject();
         let found = || Some(format!("{} (from {})", target, kind.source));
@@ -318,8 +321,8 @@ impl Selected {
     /// The target's own variables, then the query's.
     fn target_vars(&self, node: &Node) -> Vec<Var> {
         let mut vars = self.kind.vars(node);
-        if let Some(query) = &self.query {
-            vars.extend(self.kind.query_var(query));
+        if let Some((query, strategy)) = &self.query {
+            vars.extend(self.kind.query_var(query, *strategy));
         }
         vars
     }
@@ -448,7 +451,12 @@ mod tests {
             env: &e,
         };
         let kind = Sourced::new(kind, crate::inputs::Source::Default);
-        Selected::new(&kind, &lookup, &node(cookie), Some("app.internal"))
+        Selected::new(
+            &kind,
+            &lookup,
+            &node(cookie),
+            Some(("app.internal", Strategy::DnsCluster)),
+        )
     }
 
     /// `NAME=value` for each variable, secrets and merges as placeholders.
@@ -465,6 +473,43 @@ mod tests {
                 format!("{}={value}", v.name)
             })
             .collect()
+    }
+
+    /// The query reaches the release only where something there reads it: a mix release's
+    /// dns_cluster (strategy dnscluster), Livebook's own dns_cluster (any strategy).
+    #[test]
+    fn the_query_goes_where_it_is_read() {
+        let with = |target: &str, strategy: Strategy| {
+            let kind = Sourced::new(t(target), crate::inputs::Source::Default);
+            let (args, e) = (PodArgs::with(&[]), env(&[]));
+            let lookup = Lookup {
+                args: &args,
+                env: &e,
+            };
+            let selected =
+                Selected::new(&kind, &lookup, &node(false), Some(("tasks.app", strategy)))
+                    .expect("selected");
+            exported(&selected, false)
+        };
+        assert!(
+            with("elixir", Strategy::DnsCluster).contains(&"DNS_CLUSTER_QUERY=tasks.app".into())
+        );
+        assert!(
+            !with("elixir", Strategy::DnsPoll)
+                .iter()
+                .any(|l| l.contains("tasks.app"))
+        );
+        assert!(
+            !with("vm-args", Strategy::DnsCluster)
+                .iter()
+                .any(|l| l.contains("tasks.app"))
+        );
+        for strategy in [Strategy::DnsCluster, Strategy::DnsPoll] {
+            assert!(
+                with("livebook", strategy).contains(&"LIVEBOOK_CLUSTER=dns:tasks.app".into()),
+                "{strategy}"
+            );
+        }
     }
 
     #[test]
