@@ -40,8 +40,8 @@ pub struct Discovery {
     pub no_query: (&'static str, &'static str),
     /// The platform's basename when none is given (Render's `RENDER_SERVICE_NAME`).
     pub basename: Option<Sourced<String>>,
-    /// For a single-label query with DNSPoll: what to do on this platform.
-    pub single_label_fix: &'static str,
+    /// DNSPoll with a query only the search list resolves: what else to do on this platform.
+    pub search_list_only_fix: &'static str,
 }
 
 /// Peers that find each other by one DNS name dial `<basename>@<ip>`: only the DNS strategies'
@@ -112,7 +112,7 @@ pub fn gather(common: &mut Common, discovery: Discovery) -> Result<Found> {
                         query,
                         &local,
                         want_v6,
-                        discovery.single_label_fix,
+                        discovery.search_list_only_fix,
                     )?
                 }
             }

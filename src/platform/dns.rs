@@ -43,7 +43,7 @@ impl Platform for Dns {
                     "pass --query with the name that lists every node: tasks.<service> on Docker Swarm, <service> on Compose, <svc>.service.consul with Consul DNS; or name the address with --ip-cidr or --pod-ip",
                 ),
                 basename: None,
-                single_label_fix: "give the fully qualified name (tasks.<service>, <svc>.service.consul), or use --strategy dnscluster or dns, which apply the search list",
+                search_list_only_fix: "or use --strategy dnscluster or dns, which apply the search list",
             },
         )
     }

@@ -52,7 +52,7 @@ impl Platform for Railway {
                 query: Some(Sourced::new(domain, Source::Env(PRIVATE_DOMAIN))),
                 no_query: ("is not set", "set RAILWAY_PRIVATE_DOMAIN"),
                 basename: None,
-                single_label_fix: "give the service's private domain, <service>.railway.internal",
+                search_list_only_fix: "RAILWAY_PRIVATE_DOMAIN is the service's full private domain, <service>.railway.internal",
             },
         )
     }

@@ -60,7 +60,7 @@ impl Platform for Render {
                     "Render sets RENDER_DISCOVERY_SERVICE on services that can scale (web and private services); pass --query with the name that lists every instance, or --ip-cidr",
                 ),
                 basename: basename.map(|b| Sourced::new(b, Source::Env(SERVICE_NAME))),
-                single_label_fix: "Render's docs give only this single label, which its resolv.conf search list completes: pass --query with the fully qualified name that list makes of it, or use --strategy dnscluster or dns (search list), as Render's guide does",
+                search_list_only_fix: "or use --strategy dnscluster or dns (search list) with Render's single label, as Render's guide does",
             },
         )
     }
